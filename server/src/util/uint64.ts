@@ -1,0 +1,43 @@
+import Long from 'long';
+import { CairnError } from './errors.js';
+
+/** A 64-bit integer as protobufjs decodes it: a plain number or a Long-like object. */
+export type Int64Like = number | { low: number; high: number; unsigned: boolean; toString(radix?: number): string };
+
+export class IntegerRangeError extends CairnError {}
+
+const TWO_32 = 4294967296;
+
+/**
+ * Converts a decoded 64-bit integer to a number, refusing values above 2^53-1 (and below
+ * zero for unsigned fields) instead of silently losing precision.
+ */
+export function toSafeNumber(v: Int64Like | null | undefined, field: string): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new IntegerRangeError(`${field}: ${v} is not a safe integer`);
+    return v;
+  }
+  const high = v.unsigned ? v.high >>> 0 : v.high;
+  const n = high * TWO_32 + (v.low >>> 0);
+  if (!Number.isSafeInteger(n)) throw new IntegerRangeError(`${field}: ${v.toString()} exceeds 2^53-1`);
+  return n;
+}
+
+/** Converts a decoded unsigned 64-bit integer to a bigint, exactly. */
+export function toUint64(v: Int64Like | null | undefined): bigint {
+  if (v === null || v === undefined) return 0n;
+  if (typeof v === 'number') return BigInt(v);
+  return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+}
+
+/** A bigint as the unsigned Long protobufjs writes for a uint64 field. */
+export function toLong(v: bigint): Long {
+  if (v < 0n || v > 0xffffffffffffffffn) throw new IntegerRangeError(`${v} is not an unsigned 64-bit integer`);
+  return Long.fromString(v.toString(), true);
+}
+
+/** Formats a number or bigint as etcd formats ids and indexes in file names: 16 hex digits. */
+export function hex16(v: number | bigint): string {
+  return v.toString(16).padStart(16, '0');
+}

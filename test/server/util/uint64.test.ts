@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import Long from 'long';
+import { IntegerRangeError, hex16, toLong, toSafeNumber, toUint64 } from '../../../server/src/util/index.js';
+
+test('toSafeNumber accepts numbers and Longs up to 2^53-1 and refuses beyond', () => {
+  assert.equal(toSafeNumber(42, 'x'), 42);
+  assert.equal(toSafeNumber(Long.fromNumber(2 ** 40, true), 'x'), 2 ** 40);
+  assert.equal(toSafeNumber(Long.fromString('9007199254740991', true), 'x'), Number.MAX_SAFE_INTEGER);
+  assert.equal(toSafeNumber(null, 'x'), 0);
+  assert.throws(() => toSafeNumber(Long.fromString('9007199254740992', true), 'term'), IntegerRangeError);
+  assert.throws(() => toSafeNumber(Long.fromString('18446744073709551615', true), 'term'), /term/);
+});
+
+test('toUint64 and toLong round-trip every unsigned 64-bit value exactly', () => {
+  for (const v of [0n, 1n, 0xffffffffn, 0x100000000n, 0xfedcba9876543210n, 0xffffffffffffffffn]) {
+    assert.equal(toUint64(toLong(v)), v);
+  }
+  assert.throws(() => toLong(-1n), IntegerRangeError);
+  assert.throws(() => toLong(1n << 64n), IntegerRangeError);
+});
+
+test('hex16 formats as etcd names files', () => {
+  assert.equal(hex16(0), '0000000000000000');
+  assert.equal(hex16(0xbf1e6), '00000000000bf1e6');
+  assert.equal(hex16(0xfedcba9876543210n), 'fedcba9876543210');
+});
