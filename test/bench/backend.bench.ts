@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Backend, Bucket } from '../../../server/src/backend/index.js';
-import { revKey } from './helpers.js';
+import { Backend, Bucket } from '../../server/src/backend/index.js';
+import { revKey } from '../server/backend/helpers.js';
 
 const value = Buffer.alloc(256, 0x61);
 
