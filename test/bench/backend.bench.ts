@@ -1,6 +1,6 @@
 /**
  * Backend figures on this machine (not a test: prints numbers, asserts nothing).
- *   node dist-backend/test/server/backend/backend.bench.js (any build dir)
+ *   npm run bench:backend
  * - put throughput through the batch (default options: 100 ms interval, 10k limit), until durable
  * - commit of 10,000 writes (17-byte keys, 256-byte values): latency and event-loop block
  * - read: get through a view-less read, and readView()+get+release
