@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'server/src/pb/generated/**', 'scripts/**', 'eslint.config.js', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist*/**', '.cairn-walbench-*/**', 'node_modules/**', 'server/src/pb/generated/**', 'scripts/**', 'eslint.config.js', '.dependency-cruiser.cjs'] },
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -1,0 +1,3 @@
+export { run, type Io } from './run.js';
+export { UsageError } from './errors.js';
+export { flagEnvName, flagOrEnv } from './env.js';

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The cairn binary: the only composition root.
+import { run } from './cli/index.js';
+
+process.exitCode = await run(process.argv.slice(2));
