@@ -1,11 +1,9 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { EntryType, type Entry } from '../raft/index.js';
 import { assertNever, hex16 } from '../util/index.js';
 import { WalCorruptError } from './errors.js';
 import { LogReader } from './log-reader.js';
 import { decodeMetadataIds } from './record-codec.js';
-import { type Segment, parseSegmentName } from './segment-name.js';
+import { scanSegments } from './segment-name.js';
 import { hex8 } from './segment-scanner.js';
 import type { RecordAt, WalRecord } from './types.js';
 
@@ -18,7 +16,7 @@ const PREVIEW_CHARS = 60;
  * a torn tail (which open would truncate) with `TORN <file> at offset <n>: why`.
  */
 export async function* dumpWal(dir: string): AsyncGenerator<string, void> {
-  const { segments, gap } = segmentsUpToGap(dir);
+  const { segments, gap } = scanSegments(dir);
   if (segments.length === 0 && gap === undefined) {
     yield `no wal segments in ${dir}`;
     return;
@@ -45,21 +43,6 @@ export async function* dumpWal(dir: string): AsyncGenerator<string, void> {
   if (end?.end.kind === 'torn') yield `TORN ${end.file} at offset ${end.end.offset}: ${end.end.reason} (open truncates the log here)`;
   yield `${count} records in ${segments.length} segments`;
   if (gap !== undefined) yield `DAMAGE ${gap.file} at offset 0: ${gap.reason}`;
-}
-
-function segmentsUpToGap(dir: string): { segments: Segment[]; gap?: { file: string; reason: string } } {
-  const all = readdirSync(dir)
-    .map(parseSegmentName)
-    .filter((s): s is Segment => s !== undefined)
-    .sort((a, b) => a.seq - b.seq);
-  for (let i = 1; i < all.length; i++) {
-    const prev = all[i - 1];
-    const cur = all[i];
-    if (prev !== undefined && cur !== undefined && cur.seq !== prev.seq + 1) {
-      return { segments: all.slice(0, i), gap: { file: join(dir, cur.name), reason: `segment sequence jumps from ${prev.seq} to ${cur.seq}` } };
-    }
-  }
-  return { segments: all };
 }
 
 function formatRecord(at: RecordAt): string {

@@ -25,11 +25,18 @@ export function parseSegmentName(name: string): Segment | undefined {
   return { seq, index, name };
 }
 
+/** A break in the run of segment sequence numbers: the file after it and what is wrong. */
+export interface SegmentGap {
+  file: string;
+  reason: string;
+}
+
 /**
- * The segments of a WAL dir in sequence order. Files ending in .wal that do not parse are
- * ignored (as etcd does); a gap or a repeat in the sequence numbers is corruption.
+ * The segments of a WAL dir in sequence order, up to the first gap or repeat in the sequence
+ * numbers (reported, not thrown, so the dump tool can show what comes before it). Files ending
+ * in .wal that do not parse are ignored, as etcd does.
  */
-export function listSegments(dir: string): Segment[] {
+export function scanSegments(dir: string): { segments: Segment[]; gap?: SegmentGap } {
   const segs = readdirSync(dir)
     .map(parseSegmentName)
     .filter((s): s is Segment => s !== undefined)
@@ -38,10 +45,17 @@ export function listSegments(dir: string): Segment[] {
     const prev = segs[i - 1];
     const cur = segs[i];
     if (prev !== undefined && cur !== undefined && cur.seq !== prev.seq + 1) {
-      throw new WalCorruptError(join(dir, cur.name), 0, `segment sequence jumps from ${prev.seq} to ${cur.seq}`);
+      return { segments: segs.slice(0, i), gap: { file: join(dir, cur.name), reason: `segment sequence jumps from ${prev.seq} to ${cur.seq}` } };
     }
   }
-  return segs;
+  return { segments: segs };
+}
+
+/** The segments of a WAL dir in sequence order; a gap or a repeat in the sequence is corruption. */
+export function listSegments(dir: string): Segment[] {
+  const { segments, gap } = scanSegments(dir);
+  if (gap !== undefined) throw new WalCorruptError(gap.file, 0, gap.reason);
+  return segments;
 }
 
 /** Whether a directory holds any WAL segment. */
