@@ -26,3 +26,14 @@ export class BackendFailedError extends CairnError {}
 
 /** A snapshot stream whose SHA-256 trailer does not match its bytes (or that is too short to have one). */
 export class SnapshotDigestError extends CairnError {}
+
+/** The db file is damaged in a way LMDB cannot survive; names the file and the byte offset. */
+export class BackendCorruptError extends CairnError {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`backend ${file}: corrupt at offset ${offset}: ${reason}`);
+  }
+}

@@ -4,6 +4,7 @@ export { type ConsistentIndex, CONSISTENT_INDEX_KEY, TERM_KEY } from './consiste
 export {
   BackendBusyError,
   BackendClosedError,
+  BackendCorruptError,
   BackendFailedError,
   InvalidKeyError,
   SnapshotDigestError,
@@ -15,3 +16,4 @@ export { type LmdbOptions } from './lmdb-env.js';
 export { type Entry } from './merge.js';
 export { ReadView } from './read-view.js';
 export { type BackendSnapshot, SNAPSHOT_DIGEST_BYTES, verifySnapshotDigest } from './snapshot-stream.js';
+export { checkDbFile } from './db-file-check.js';

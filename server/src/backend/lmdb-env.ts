@@ -1,7 +1,8 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ALL_BUCKETS } from './bucket.js';
+import { checkDbFile } from './db-file-check.js';
 
 /** Options that reach LMDB. */
 export interface LmdbOptions {
@@ -25,6 +26,8 @@ export class LmdbEnv {
 
   constructor(readonly path: string, options: LmdbOptions) {
     mkdirSync(dirname(path), { recursive: true });
+    // An existing file must be one LMDB can map without crashing; a missing one is created.
+    if (existsSync(path)) checkDbFile(path);
     this.root = open<Buffer, Buffer>(path, {
       noSubdir: true,
       maxDbs: 16,
