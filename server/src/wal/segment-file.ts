@@ -7,18 +7,18 @@ import { fsyncDir } from '../util/index.js';
  * write the header records, fsync, then rename it into place and fsync the directory. A crash
  * leaves either no segment or a whole one (plus a `.tmp` that the next open removes).
  *
- * Preallocation is ftruncate: it is instant, needs no 64 MiB of zero writes on the cut path,
- * and makes the unwritten tail read back as zeros, which is what the torn-write checks rely
- * on. Measured here on ext4 it also makes each append+fdatasync cheaper than appending to a
- * growing file, because the file size no longer changes with every write.
+ * `prepared`, when given, is a `.tmp` file the SegmentPipeline already wrote through with
+ * zeros to the full size and fsynced; it becomes the segment. Without one, preallocation is
+ * ftruncate: instant, and the unwritten tail reads back as zeros, which is what the torn-write
+ * checks rely on (blocks are then allocated as appends arrive).
  *
  * Returns the open file descriptor (read-write), positioned nowhere: writes are positional.
  */
-export function createSegment(dir: string, name: string, preallocate: number, header: Uint8Array): number {
-  const tmp = join(dir, `${name}.tmp`);
-  const fd = openSync(tmp, 'w+');
+export function createSegment(dir: string, name: string, preallocate: number, header: Uint8Array, prepared?: string): number {
+  const tmp = prepared ?? join(dir, `${name}.tmp`);
+  const fd = openSync(tmp, prepared === undefined ? 'w+' : 'r+');
   try {
-    ftruncateSync(fd, Math.max(preallocate, header.length));
+    if (fstatSync(fd).size < Math.max(preallocate, header.length)) ftruncateSync(fd, Math.max(preallocate, header.length));
     writeFully(fd, header, 0);
     fsyncSync(fd);
     renameSync(tmp, join(dir, name));

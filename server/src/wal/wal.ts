@@ -10,6 +10,7 @@ import { RecordType } from './record-type.js';
 import { replay } from './replay.js';
 import { type Segment, hasSegments, listSegments, segmentHolding, segmentName } from './segment-name.js';
 import { createSegment, removeTempFiles, truncateTail, writeFully } from './segment-file.js';
+import { SegmentPipeline } from './segment-pipeline.js';
 import type { WalContents, WalOptions, WalSnapshot } from './types.js';
 
 const trace = tracer('wal');
@@ -56,6 +57,7 @@ export class Wal {
   private readonly metadata: Uint8Array;
   private readonly segments: Segment[];
   private readonly writer: FrameWriter;
+  private readonly pipeline: SegmentPipeline;
   private fd: number;
   private tail: number;
   private last: number;
@@ -78,6 +80,7 @@ export class Wal {
     this.last = init.lastIndex;
     this.state = init.hardState;
     this.writer = new FrameWriter(init.crc);
+    this.pipeline = new SegmentPipeline(init.dir, init.segmentBytes);
   }
 
   /** Whether `dir` holds WAL segments. */
@@ -217,7 +220,10 @@ export class Wal {
     trace('released %d segments up to index %d', gone.length, index);
   }
 
-  /** Fsyncs the tail if a save did not (it may still be only in the page cache), and unlocks. */
+  /**
+   * Fsyncs the tail if a save did not (it may still be only in the page cache), waits for a
+   * segment being prepared, and unlocks: nothing of ours writes in the dir once close resolves.
+   */
   async close(): Promise<void> {
     if (this.unusable instanceof ClosedMarker) return;
     try {
@@ -225,14 +231,20 @@ export class Wal {
     } finally {
       this.unusable = new ClosedMarker(`wal ${this.dir} is closed`);
       closeSync(this.fd);
-      this.lock.release();
+      await this.pipeline.close().finally(() => this.lock.release());
     }
+  }
+
+  /** Whether a zero-filled segment is prepared for the next cut (for tests and tracing). */
+  get nextSegmentReady(): boolean {
+    return this.pipeline.isReady;
   }
 
   private write(data: Uint8Array, sync: boolean): void {
     failpoint('walBeforeWrite');
     writeFully(this.fd, data, this.tail);
     this.tail += data.length;
+    if (this.tail >= this.segmentBytes / 2) this.pipeline.prepare();
     if (!sync) {
       this.unsynced = true;
       return;
@@ -258,7 +270,7 @@ export class Wal {
     w.append(RecordType.Metadata, this.metadata);
     w.append(RecordType.State, encodeHardState(this.state));
     const name = segmentName(seq, index);
-    const fd = createSegment(this.dir, name, this.segmentBytes, w.bytes());
+    const fd = createSegment(this.dir, name, this.segmentBytes, w.bytes(), this.pipeline.take());
     closeSync(this.fd);
     this.fd = fd;
     this.tail = w.length;
