@@ -25,14 +25,7 @@ export async function withBackend(fn: (b: Backend, path: string) => Promise<void
   }
 }
 
-/** Waits until cond() holds, polling; fails after the deadline (a limit for hangs, not a timing assert). */
-export async function waitFor(cond: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+export { waitFor } from '../../support/wait-for.js';
 
 export function bytes(...b: number[]): Buffer {
   return Buffer.from(b);

@@ -3,18 +3,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Wal } from '../../../server/src/wal/index.js';
+import { waitFor } from '../../support/wait-for.js';
 import { META, SNAP0, ents, hs, plain, withDir } from './helpers.js';
 
 const SEG = 256 * 1024;
 const opts = { segmentBytes: SEG };
 
-/** Waits until cond() holds, yielding to the event loop; the deadline only bounds a hang. */
-async function waitFor(cond: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+/** Saves batches of ten 1000-byte entries until the tail passes `until`; returns the next index. */
+async function fillTo(w: Wal, until: () => boolean, next: number): Promise<number> {
+  while (!until()) {
+    await w.save(hs(1, next - 1), ents(next, next + 9, 1, 1000));
+    next += 10;
   }
+  return next;
 }
 
 const tmpFiles = (dir: string): string[] => fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'));
@@ -24,17 +25,10 @@ describe('segment pipeline', () => {
   test('past half a segment the next one is prepared with zeros; the cut uses it, fully allocated', () =>
     withDir(async (dir) => {
       const w = await Wal.create(dir, META, opts);
-      let next = 1;
-      while (w.tailOffset < SEG / 2) {
-        await w.save(hs(1, next - 1), ents(next, next + 9, 1, 1000));
-        next += 10;
-      }
-      await waitFor(() => w.nextSegmentReady, 'the next segment to be prepared');
+      let next = await fillTo(w, () => w.tailOffset >= SEG / 2, 1);
+      await waitFor(() => w.nextSegmentReady, 'the next segment to be prepared', 20_000);
       assert.equal(tmpFiles(dir).length, 1);
-      while (walFiles(dir).length < 2) {
-        await w.save(hs(1, next - 1), ents(next, next + 9, 1, 1000));
-        next += 10;
-      }
+      next = await fillTo(w, () => walFiles(dir).length >= 2, next);
       assert.equal(w.nextSegmentReady, false);
       assert.deepEqual(tmpFiles(dir), []);
       // The new segment was written through with zeros: its blocks are allocated, not a hole.
@@ -50,11 +44,7 @@ describe('segment pipeline', () => {
   test('close waits for a preparation under way and leaves no temp file', () =>
     withDir(async (dir) => {
       const w = await Wal.create(dir, META, opts);
-      let next = 1;
-      while (w.tailOffset < SEG / 2) {
-        await w.save(hs(1, next - 1), ents(next, next + 9, 1, 1000));
-        next += 10;
-      }
+      await fillTo(w, () => w.tailOffset >= SEG / 2, 1);
       assert.equal(w.nextSegmentReady, false, 'preparation has only just started');
       await w.close();
       assert.deepEqual(tmpFiles(dir), []);
