@@ -17,3 +17,26 @@ export class RevisionKeyError extends CairnError {}
  * is a bug in the caller (etcd panics here); the index refuses rather than corrupting history.
  */
 export class RevisionOrderError extends CairnError {}
+
+/** A read or compaction at a revision the store has not reached (etcd's ErrFutureRev). */
+export class FutureRevisionError extends CairnError {
+  constructor(options?: { cause?: unknown }) {
+    super('mvcc: required revision is a future revision', options);
+  }
+}
+
+/** A read, hash or compaction at a revision compaction has removed (etcd's ErrCompacted). */
+export class CompactedError extends CairnError {
+  constructor(options?: { cause?: unknown }) {
+    super('mvcc: required revision has been compacted', options);
+  }
+}
+
+/** A write txn opened while another is still open: writes are serialised, one revision each. */
+export class WriteInProgressError extends CairnError {}
+
+/** A write txn used after its end(). */
+export class TxnEndedError extends CairnError {}
+
+/** The backend lacks a revision record the index points to, or holds one the store cannot read. */
+export class StoreCorruptError extends CairnError {}

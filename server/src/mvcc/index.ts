@@ -11,3 +11,9 @@ export {
 export { type Generation, type KeyState, KeyIndex } from './key-index.js';
 export { IndexCompaction, type RangeResult, TreeIndex } from './tree-index.js';
 export { InvalidRevisionError, RevisionKeyError, RevisionNotFoundError, RevisionOrderError } from './errors.js';
+export { CompactedError, FutureRevisionError, StoreCorruptError, TxnEndedError, WriteInProgressError } from './errors.js';
+export { type KeyValue, decodeKeyValue, encodeKeyValue } from './kv-codec.js';
+export { type KvStoreOptions, KvStore } from './kv-store.js';
+export { type KvHash } from './hash.js';
+export { type KvRangeResult, type RangeOptions } from './store-core.js';
+export { type Change, WriteTxn } from './write-txn.js';
