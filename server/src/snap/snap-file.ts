@@ -1,6 +1,6 @@
 import { snappb } from '../pb/index.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../raft/index.js';
-import { crc32c, errorMessage } from '../util/index.js';
+import { crc32c, errorMessage, hex8 } from '../util/index.js';
 import { SnapshotCorruptError } from './errors.js';
 import type { SnapName } from './snap-name.js';
 
@@ -70,4 +70,3 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
-const hex8 = (n: number): string => n.toString(16).padStart(8, '0');

@@ -41,3 +41,8 @@ export function toLong(v: bigint): Long {
 export function hex16(v: number | bigint): string {
   return v.toString(16).padStart(16, '0');
 }
+
+/** Formats a 32-bit value (a CRC) as 8 hex digits. */
+export function hex8(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}

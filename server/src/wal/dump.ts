@@ -1,10 +1,9 @@
 import { EntryType, type Entry } from '../raft/index.js';
-import { assertNever, hex16 } from '../util/index.js';
+import { assertNever, hex16, hex8 } from '../util/index.js';
 import { WalCorruptError } from './errors.js';
 import { LogReader } from './log-reader.js';
 import { decodeMetadataIds } from './record-codec.js';
 import { scanSegments } from './segment-name.js';
-import { hex8 } from './segment-scanner.js';
 import type { RecordAt, WalRecord } from './types.js';
 
 const PREVIEW_CHARS = 60;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertNever, errorMessage } from '../util/index.js';
+import { assertNever, errorMessage, hex8 } from '../util/index.js';
 import { WalCorruptError } from './errors.js';
 import { decodeEntryPayload, decodeSnapshotPayload, decodeStatePayload } from './record-codec.js';
 import { RecordType, recordTypeName } from './record-type.js';
 import type { Segment } from './segment-name.js';
-import { type CrcChain, type Frame, type SegmentEnd, hex8, scanFrames } from './segment-scanner.js';
+import { type CrcChain, type Frame, type SegmentEnd, scanFrames } from './segment-scanner.js';
 import type { RecordAt, WalRecord } from './types.js';
 
 /** Where and how the last segment read ended. */

@@ -1,4 +1,4 @@
-import { crc32c, errorMessage } from '../util/index.js';
+import { crc32c, errorMessage, hex8 } from '../util/index.js';
 import { WalCorruptError } from './errors.js';
 import { LENGTH_WORD_BYTES, padBytes, padMarker } from './frame-writer.js';
 import { type RawRecord, decodeRecord } from './record-codec.js';
@@ -91,6 +91,3 @@ function readRecord(buf: Buffer, start: number, end: number, frameEnd: number, c
   return { ...rec, type };
 }
 
-export function hex8(n: number): string {
-  return n.toString(16).padStart(8, '0');
-}

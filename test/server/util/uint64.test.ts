@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Long from 'long';
-import { IntegerRangeError, hex16, toLong, toSafeNumber, toUint64 } from '../../../server/src/util/index.js';
+import { IntegerRangeError, hex16, hex8, toLong, toSafeNumber, toUint64 } from '../../../server/src/util/index.js';
 
 test('toSafeNumber accepts numbers and Longs up to 2^53-1 and refuses beyond', () => {
   assert.equal(toSafeNumber(42, 'x'), 42);
@@ -24,4 +24,9 @@ test('hex16 formats as etcd names files', () => {
   assert.equal(hex16(0), '0000000000000000');
   assert.equal(hex16(0xbf1e6), '00000000000bf1e6');
   assert.equal(hex16(0xfedcba9876543210n), 'fedcba9876543210');
+});
+
+test('hex8 formats a CRC as 8 hex digits', () => {
+  assert.equal(hex8(0), '00000000');
+  assert.equal(hex8(0xe3069283), 'e3069283');
 });
