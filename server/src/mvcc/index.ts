@@ -15,5 +15,7 @@ export { CompactedError, FutureRevisionError, StoreCorruptError, TxnEndedError, 
 export { type KeyValue, decodeKeyValue, encodeKeyValue } from './kv-codec.js';
 export { type KvStoreOptions, KvStore } from './kv-store.js';
 export { type KvHash } from './hash.js';
-export { type KvRangeResult, type RangeOptions } from './store-core.js';
-export { type Change, WriteTxn } from './write-txn.js';
+export { type KvRangeResult, type RangeOptions, type WriteObserver } from './store-core.js';
+export { type Change } from './change.js';
+export { WriteTxn } from './write-txn.js';
+export { type Leases } from './leases.js';

@@ -4,16 +4,22 @@ import { finishCompaction, scheduleCompaction } from './compactor.js';
 import { CompactedError, FutureRevisionError, RevisionNotFoundError, StoreCorruptError, WriteInProgressError } from './errors.js';
 import { hashKv, type KvHash } from './hash.js';
 import { decodeKeyValue } from './kv-codec.js';
+import type { Leases } from './leases.js';
 import { decodeRevisionKey } from './revision.js';
-import { FINISHED_COMPACT_KEY, type KvRangeResult, type RangeOptions, SCHEDULED_COMPACT_KEY, StoreCore } from './store-core.js';
+import { FINISHED_COMPACT_KEY, type KvRangeResult, type RangeOptions, SCHEDULED_COMPACT_KEY, StoreCore, type WriteObserver } from './store-core.js';
 import { WriteTxn } from './write-txn.js';
 
 export interface KvStoreOptions {
   /** Index keys and backend records handled per compaction step. Default 1000, as etcd's. */
   compactionBatchLimit?: number;
+  /** The lessor to tell which keys belong to which lease (etcd's lessor attachments). */
+  leases?: Leases;
+  /** Told of every write txn that changed something, synchronously as it ends. */
+  observer?: WriteObserver;
 }
 
 const trace = tracer('mvcc');
+const ALL_KEYS = new Uint8Array([0]);
 
 /**
  * etcd's multi-version key-value store on the backend: every change is kept under its
@@ -29,7 +35,7 @@ export class KvStore {
    * current and compact revisions, and finishes a compaction a crash interrupted.
    */
   static async open(backend: Backend, options: KvStoreOptions = {}): Promise<KvStore> {
-    const store = new KvStore(new StoreCore(backend), options.compactionBatchLimit ?? 1000);
+    const store = new KvStore(new StoreCore(backend, options.leases, options.observer), options.compactionBatchLimit ?? 1000);
     const scheduled = store.restore();
     if (scheduled > store.core.compactRev) {
       trace('finishing compaction at %d interrupted before its end', scheduled);
@@ -92,6 +98,12 @@ export class KvStore {
     return hashKv(this.core, rev);
   }
 
+  /** Tells the lessor, after a restart, which live keys are attached to which lease. */
+  private attachLeases(leases: Leases): void {
+    const { kvs } = this.core.rangeKeys(new Uint8Array(0), ALL_KEYS, this.core.currentRev, {});
+    for (const kv of kvs) if (kv.lease !== 0n) leases.attach(kv.lease, kv.key);
+  }
+
   /** Loads the index and revisions from the backend; returns the scheduled compact revision. */
   private restore(): number {
     const core = this.core;
@@ -108,6 +120,7 @@ export class KvStore {
       view.release();
     }
     core.currentRev = Math.max(core.currentRev, core.compactRev);
+    if (core.leases !== undefined) this.attachLeases(core.leases);
     trace('restored %d records: rev %d, compacted at %d', records, core.currentRev, core.compactRev);
     return scheduled;
   }

@@ -35,9 +35,17 @@ export function compareRevision(a: Revision, b: Revision): number {
   return a.main !== b.main ? a.main - b.main : a.sub - b.sub;
 }
 
-function writeUint64(view: DataView, offset: number, n: number): void {
-  view.setUint32(offset, Math.floor(n / TWO_32));
-  view.setUint32(offset + 4, n >>> 0);
+function writeUint64(out: Uint8Array, offset: number, n: number): void {
+  const hi = Math.floor(n / TWO_32);
+  const lo = n >>> 0;
+  out[offset] = hi >>> 24;
+  out[offset + 1] = (hi >>> 16) & 0xff;
+  out[offset + 2] = (hi >>> 8) & 0xff;
+  out[offset + 3] = hi & 0xff;
+  out[offset + 4] = lo >>> 24;
+  out[offset + 5] = (lo >>> 16) & 0xff;
+  out[offset + 6] = (lo >>> 8) & 0xff;
+  out[offset + 7] = lo & 0xff;
 }
 
 function readUint64(view: DataView, offset: number, what: string): number {
@@ -55,10 +63,9 @@ export function encodeRevisionKey(rev: Revision, tombstone = false): Uint8Array 
   checkPart(rev.main, 'main');
   checkPart(rev.sub, 'sub');
   const out = new Uint8Array(tombstone ? TOMBSTONE_KEY_BYTES : REVISION_KEY_BYTES);
-  const view = new DataView(out.buffer);
-  writeUint64(view, 0, rev.main);
+  writeUint64(out, 0, rev.main);
   out[8] = SEPARATOR;
-  writeUint64(view, 9, rev.sub);
+  writeUint64(out, 9, rev.sub);
   if (tombstone) out[17] = TOMBSTONE_MARK;
   return out;
 }

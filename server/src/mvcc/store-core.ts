@@ -1,7 +1,9 @@
 import { type Backend, Bucket } from '../backend/index.js';
 import { errorMessage } from '../util/index.js';
+import type { Change } from './change.js';
 import { CompactedError, FutureRevisionError, StoreCorruptError } from './errors.js';
 import { decodeKeyValue, type KeyValue } from './kv-codec.js';
+import type { Leases } from './leases.js';
 import { type Revision, encodeRevisionKey } from './revision.js';
 import { TreeIndex } from './tree-index.js';
 
@@ -25,6 +27,9 @@ export interface KvRangeResult {
   readonly rev: number;
 }
 
+/** Called at the end of a write txn with its revision and changes (never with none). */
+export type WriteObserver = (rev: number, changes: readonly Change[]) => void;
+
 /** Meta bucket keys of compaction progress, etcd's names. */
 export const SCHEDULED_COMPACT_KEY = Buffer.from('scheduledCompactRev');
 export const FINISHED_COMPACT_KEY = Buffer.from('finishedCompactRev');
@@ -44,7 +49,13 @@ export class StoreCore {
   /** Whether a write txn is open (writes are serialised, as etcd's store lock does). */
   writing = false;
 
-  constructor(readonly backend: Backend) {}
+  constructor(
+    readonly backend: Backend,
+    /** The lessor keys are attached to; undefined: leases are stored but nothing is told. */
+    readonly leases: Leases | undefined,
+    /** Told of every write txn that changed something, as it ends (the watchable store). */
+    readonly observer: WriteObserver | undefined,
+  ) {}
 
   /**
    * Reads a range as etcd's rangeKeys does, where `curRev` is the newest revision the reader

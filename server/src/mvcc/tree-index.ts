@@ -1,14 +1,13 @@
 import sortedBtree from 'sorted-btree';
 import { RevisionNotFoundError } from './errors.js';
 import { KeyIndex, type KeyState } from './key-index.js';
+import { keyBytes, keyString, rangeEndString } from './key-string.js';
 import { type Revision, RevisionSet, compareRevision } from './revision.js';
 
 // sorted-btree is CommonJS: under NodeNext its class is the default export's `default`.
 const BTree = sortedBtree.default;
 type BTree<K, V> = InstanceType<typeof sortedBtree.default<K, V>>;
 
-/** Greater than every latin1 string: the open upper bound of "every key ≥ key". */
-const PAST_ALL_KEYS = '\u0100';
 /** B+tree node size: larger nodes mean fewer node objects per key (memory), at little cost in speed. */
 const NODE_SIZE = 64;
 
@@ -38,7 +37,7 @@ export class TreeIndex {
 
   /** Records a put of `key` at `rev`, creating the key (or a new generation of it) if needed. */
   put(key: Uint8Array, rev: Revision): void {
-    const k = toKey(key);
+    const k = keyString(key);
     const ki = this.tree.get(k);
     if (ki === undefined) this.tree.set(k, new KeyIndex(rev));
     else ki.put(rev);
@@ -46,14 +45,14 @@ export class TreeIndex {
 
   /** Records the deletion of `key` at `rev`; RevisionNotFoundError if it is absent or already deleted. */
   tombstone(key: Uint8Array, rev: Revision): void {
-    const ki = this.tree.get(toKey(key));
+    const ki = this.tree.get(keyString(key));
     if (ki === undefined) throw new RevisionNotFoundError(`tombstone at ${rev.main}.${rev.sub} of a key the index does not hold`);
     ki.tombstone(rev);
   }
 
   /** The key as of `atRev`, or undefined if it did not exist then. */
   get(key: Uint8Array, atRev: number): KeyState | undefined {
-    return this.tree.get(toKey(key))?.get(atRev);
+    return this.tree.get(keyString(key))?.get(atRev);
   }
 
   /** Keys live at `atRev` in the range, with the revision holding each one's value then. */
@@ -63,7 +62,7 @@ export class TreeIndex {
     this.visit(key, end, (k, ki) => {
       const st = ki.get(atRev);
       if (st === undefined) return;
-      keys.push(fromKey(k));
+      keys.push(keyBytes(k));
       revs.push(st.modified);
     });
     return { keys, revs };
@@ -131,13 +130,13 @@ export class TreeIndex {
   }
 
   private visit(key: Uint8Array, end: Uint8Array | undefined, fn: (k: string, ki: KeyIndex) => void): void {
-    const lo = toKey(key);
-    if (end === undefined || end.byteLength === 0) {
+    const lo = keyString(key);
+    const hi = rangeEndString(end);
+    if (hi === undefined) {
       const ki = this.tree.get(lo);
       if (ki !== undefined) fn(lo, ki);
       return;
     }
-    const hi = end.byteLength === 1 && end[0] === 0 ? PAST_ALL_KEYS : toKey(end);
     if (hi <= lo) return;
     this.tree.forRange(lo, hi, false, fn);
   }
@@ -176,10 +175,3 @@ export class IndexCompaction {
   }
 }
 
-function toKey(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-}
-
-function fromKey(k: string): Uint8Array {
-  return Buffer.from(k, 'latin1');
-}

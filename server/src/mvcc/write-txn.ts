@@ -1,17 +1,10 @@
 import { Bucket } from '../backend/index.js';
 import { TxnEndedError } from './errors.js';
+import type { Change } from './change.js';
 import { encodeKeyValue, type KeyValue, tombstoneValue } from './kv-codec.js';
 import { encodeRevisionKey, type Revision } from './revision.js';
 import type { KvRangeResult, RangeOptions, StoreCore } from './store-core.js';
 
-/**
- * One change a write txn made, for watchers. A delete's `kv` carries only the key and
- * `modRevision` (the revision of the deletion), as etcd's watch events do.
- */
-export interface Change {
-  readonly type: 'put' | 'delete';
-  readonly kv: KeyValue;
-}
 
 const EMPTY = new Uint8Array(0);
 
@@ -65,16 +58,29 @@ export class WriteTxn {
     };
     this.core.backend.put(Bucket.key, encodeRevisionKey(rev), encodeKeyValue(kv));
     this.core.index.put(kv.key, rev);
-    this.changes.push({ type: 'put', kv });
+    const leases = this.core.leases;
+    if (leases !== undefined && old?.lease !== lease) {
+      if (old !== undefined && old.lease !== 0n) leases.detach(old.lease, kv.key);
+      if (lease !== 0n) leases.attach(lease, kv.key);
+    }
+    this.changes.push({ type: 'put', kv, prev: old });
     return kv;
   }
 
-  /** Deletes every live key in the range (`end` as TreeIndex ranges); returns how many. */
-  deleteRange(key: Uint8Array, end?: Uint8Array): number {
+  /**
+   * Deletes every live key in the range (`end` as TreeIndex ranges); returns the key-values
+   * deleted, as they were just before.
+   */
+  deleteRange(key: Uint8Array, end?: Uint8Array): KeyValue[] {
     this.assertOpen();
-    const { keys } = this.core.index.range(key, end, this.readRev());
-    for (const k of keys) this.tombstone(k);
-    return keys.length;
+    const { keys, revs } = this.core.index.range(key, end, this.readRev());
+    const deleted: KeyValue[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const prev = this.core.readRevision(revs[i] as Revision);
+      this.tombstone(keys[i] as Uint8Array, prev);
+      deleted.push(prev);
+    }
+    return deleted;
   }
 
   /**
@@ -85,16 +91,20 @@ export class WriteTxn {
     this.assertOpen();
     this.ended = true;
     this.core.writing = false;
-    if (this.changes.length > 0) this.core.currentRev = this.rev;
-    return [...this.changes];
+    if (this.changes.length === 0) return [];
+    this.core.currentRev = this.rev;
+    const changes = [...this.changes];
+    this.core.observer?.(this.rev, changes);
+    return changes;
   }
 
-  private tombstone(key: Uint8Array): void {
+  private tombstone(key: Uint8Array, prev: KeyValue): void {
     const rev = this.nextRevision();
     this.core.backend.put(Bucket.key, encodeRevisionKey(rev, true), tombstoneValue(key));
     this.core.index.tombstone(key, rev);
+    if (prev.lease !== 0n) this.core.leases?.detach(prev.lease, key);
     const kv: KeyValue = { key: Uint8Array.from(key), createRevision: 0, modRevision: this.rev, version: 0, value: EMPTY, lease: 0n };
-    this.changes.push({ type: 'delete', kv });
+    this.changes.push({ type: 'delete', kv, prev });
   }
 
   private readRev(): number {

@@ -45,7 +45,7 @@ export class StoreFixture {
 
   del(key: string, end?: string): number {
     const w = this.store.write();
-    const n = w.deleteRange(b(key), end === undefined ? undefined : b(end));
+    const n = w.deleteRange(b(key), end === undefined ? undefined : b(end)).length;
     w.end();
     return n;
   }
