@@ -40,3 +40,12 @@ export class TxnEndedError extends CairnError {}
 
 /** The backend lacks a revision record the index points to, or holds one the store cannot read. */
 export class StoreCorruptError extends CairnError {}
+
+/** A watch with an id its stream already uses (etcd's ErrWatcherDuplicateID). */
+export class WatcherExistsError extends CairnError {}
+
+/** A watch on an empty range: key ≥ range end (etcd's ErrEmptyWatcherRange). */
+export class WatcherRangeError extends CairnError {}
+
+/** A watch asked of a stream or store that is closed. */
+export class WatchClosedError extends CairnError {}

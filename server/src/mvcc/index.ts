@@ -19,3 +19,7 @@ export { type KvRangeResult, type RangeOptions, type WriteObserver } from './sto
 export { type Change } from './change.js';
 export { WriteTxn } from './write-txn.js';
 export { type Leases } from './leases.js';
+export { type WatchableStoreOptions, WatchableStore } from './watchable-store.js';
+export { DEFAULT_QUEUE_CAPACITY, WatchStream } from './watch-stream.js';
+export { type WatchEvent, type WatchRequest, type WatchResponse } from './watcher.js';
+export { WatchClosedError, WatcherExistsError, WatcherRangeError } from './errors.js';
