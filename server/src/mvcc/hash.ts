@@ -1,4 +1,4 @@
-import { Bucket } from '../backend/index.js';
+import { ALL_BUCKETS, Bucket, CONSISTENT_INDEX_KEY, TERM_KEY } from '../backend/index.js';
 import { crc32c } from '../util/index.js';
 import { CompactedError, FutureRevisionError } from './errors.js';
 import { decodeRevisionKey } from './revision.js';
@@ -41,4 +41,39 @@ export function hashKv(core: StoreCore, rev: number): KvHash {
     view.release();
   }
   return { hash, compactRevision, revision };
+}
+
+/** etcd's Hash: the hash of the whole backend, and the store's revision when it was taken. */
+export interface BackendHash {
+  readonly hash: number;
+  readonly revision: number;
+}
+
+/** Buckets in byte order of their names, as bbolt's root bucket lists them. */
+const BUCKETS_IN_ORDER = [...ALL_BUCKETS].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+const IGNORED_META_KEYS = [CONSISTENT_INDEX_KEY, TERM_KEY].map((k) => Buffer.from(k).toString('latin1'));
+
+/**
+ * etcd's Hash (Maintenance.Hash): CRC-32C over every bucket in name order, each bucket's name
+ * then its keys and values in key order, leaving out the meta bucket's consistent index and
+ * term (they are bookkeeping of the apply loop, not data). Meant for comparing members in
+ * tests; HashKV is the check that tolerates compaction at different times.
+ */
+export function hashBackend(core: StoreCore): BackendHash {
+  const revision = core.currentRev;
+  let hash = 0;
+  const view = core.backend.readView();
+  try {
+    for (const bucket of BUCKETS_IN_ORDER) {
+      hash = crc32c(Buffer.from(bucket), hash);
+      view.forEach(bucket, new Uint8Array(0), undefined, (k, v) => {
+        if (bucket === Bucket.meta && IGNORED_META_KEYS.includes(k.toString('latin1'))) return true;
+        hash = crc32c(v, crc32c(k, hash));
+        return true;
+      });
+    }
+  } finally {
+    view.release();
+  }
+  return { hash, revision };
 }

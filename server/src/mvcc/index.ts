@@ -14,7 +14,7 @@ export { InvalidRevisionError, RevisionKeyError, RevisionNotFoundError, Revision
 export { CompactedError, FutureRevisionError, StoreCorruptError, TxnEndedError, WriteInProgressError } from './errors.js';
 export { type KeyValue, decodeKeyValue, encodeKeyValue } from './kv-codec.js';
 export { type KvStoreOptions, KvStore } from './kv-store.js';
-export { type KvHash } from './hash.js';
+export { type BackendHash, type KvHash } from './hash.js';
 export { type KvRangeResult, type RangeOptions, type WriteObserver } from './store-core.js';
 export { type Change } from './change.js';
 export { WriteTxn } from './write-txn.js';

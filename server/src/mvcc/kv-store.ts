@@ -2,7 +2,7 @@ import { type Backend, Bucket } from '../backend/index.js';
 import { errorMessage, tracer } from '../util/index.js';
 import { finishCompaction, scheduleCompaction } from './compactor.js';
 import { CompactedError, FutureRevisionError, RevisionNotFoundError, StoreCorruptError, WriteInProgressError } from './errors.js';
-import { hashKv, type KvHash } from './hash.js';
+import { type BackendHash, hashBackend, hashKv, type KvHash } from './hash.js';
 import { decodeKeyValue } from './kv-codec.js';
 import type { Leases } from './leases.js';
 import { decodeRevisionKey } from './revision.js';
@@ -102,6 +102,11 @@ export class KvStore {
   private attachLeases(leases: Leases): void {
     const { kvs } = this.core.rangeKeys(new Uint8Array(0), ALL_KEYS, this.core.currentRev, {});
     for (const kv of kvs) if (kv.lease !== 0n) leases.attach(kv.lease, kv.key);
+  }
+
+  /** etcd's Hash: of the whole backend (every bucket), with the current revision; see hashBackend. */
+  hash(): BackendHash {
+    return hashBackend(this.core);
   }
 
   /** Loads the index and revisions from the backend; returns the scheduled compact revision. */
