@@ -23,3 +23,8 @@ export { type WatchableStoreOptions, WatchableStore } from './watchable-store.js
 export { DEFAULT_QUEUE_CAPACITY, WatchStream } from './watch-stream.js';
 export { type WatchEvent, type WatchRequest, type WatchResponse } from './watcher.js';
 export { WatchClosedError, WatcherExistsError, WatcherRangeError } from './errors.js';
+export * from './kv-requests.js';
+export { type RequestErrorCode, RequestError } from './request-errors.js';
+export { DEFAULT_MAX_TXN_OPS, checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './txn-check.js';
+export { type WriteResult, KvOps } from './kv-ops.js';
+export { type RangeReader, applyRange } from './kv-range.js';

@@ -25,6 +25,11 @@ export class WriteTxn {
     readonly beginRev: number,
   ) {}
 
+  /** Whether the txn has changed anything yet (it then ends at `rev`, else at `beginRev`). */
+  get changed(): boolean {
+    return this.changes.length > 0;
+  }
+
   /** The revision this txn's changes carry. */
   get rev(): number {
     return this.beginRev + 1;
