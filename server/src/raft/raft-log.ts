@@ -290,6 +290,9 @@ export class RaftLog {
 
   /** Whether we hold entry i with term t. */
   matchTerm(i: Index, t: Term): boolean {
+    // Bounds first: appends probe past the last index all the time, and a thrown error per
+    // probe was most of the cost of replication.
+    if (this.unstable.maybeTerm(i) === undefined && (i + 1 < this.firstIndex() || i > this.lastIndex())) return false;
     try {
       return this.term(i) === t;
     } catch (err) {

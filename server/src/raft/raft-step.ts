@@ -110,7 +110,10 @@ export function stepLeader(r: Raft, m: Message): void {
     case MessageType.MsgBeat:
       r.bcastHeartbeat();
       return;
-    case MessageType.MsgCheckQuorum:
+    case MessageType.MsgCheckQuorum: {
+      // The leader always hears itself (if it is still in the configuration).
+      const self = r.trk.progress.get(r.id);
+      if (self !== undefined) self.recentActive = true;
       if (!r.trk.quorumActive()) {
         r.logf(`${r.id} stepped down to follower since quorum is not active`);
         r.becomeFollower(r.term, NO_NODE);
@@ -119,6 +122,7 @@ export function stepLeader(r: Raft, m: Message): void {
         if (id !== r.id) pr.recentActive = false;
       });
       return;
+    }
     case MessageType.MsgProp:
       stepProposal(r, m);
       return;
@@ -218,7 +222,9 @@ function stepLeaderFromPeer(r: Raft, m: Message): void {
     case MessageType.MsgHeartbeatResp: {
       pr.recentActive = true;
       pr.msgAppFlowPaused = false;
-      if (pr.match < r.raftLog.lastIndex()) r.sendAppend(m.from);
+      // A follower behind (or still probing) gets an append now: if the appends that filled
+      // its window were lost, this one (empty when the window is full) gets it going again.
+      if (pr.match < r.raftLog.lastIndex() || pr.state === 'probe') r.sendAppend(m.from);
       if (r.readOnly.option !== 'safe' || m.context.byteLength === 0) return;
       const acks = r.readOnly.recvAck(m.from, m.context);
       if (acks === undefined || r.trk.config.voters.voteResult(acks) !== 'won') return;

@@ -326,7 +326,9 @@ export class Raft {
     this.lead = this.id;
     this.state = 'StateLeader';
     // The leader knows its own log: replicate state from the start.
-    this.trk.progress.get(this.id)?.becomeReplicate();
+    const self = this.trk.progress.get(this.id);
+    self?.becomeReplicate();
+    if (self !== undefined) self.recentActive = true;
     // Conf changes in the uncommitted tail may be pending: none may be proposed until they apply.
     this.pendingConfIndex = this.raftLog.lastIndex();
     const empty: Entry = { term: term(0), index: index(0), type: EntryType.Normal, data: new Uint8Array(0) };

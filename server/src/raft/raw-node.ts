@@ -100,6 +100,15 @@ export class RawNode {
     this.raft.step(message({ type: MessageType.MsgProp, from: this.raft.id, entries: [entry(EntryType.Normal, data)] }));
   }
 
+  /**
+   * Proposes several entries in one message: one append on the leader and one message per
+   * follower for all of them (the member proposes everything of one event-loop turn this way).
+   */
+  proposeMany(data: readonly Uint8Array[]): void {
+    if (data.length === 0) return;
+    this.raft.step(message({ type: MessageType.MsgProp, from: this.raft.id, entries: data.map((d) => entry(EntryType.Normal, d)) }));
+  }
+
   /** Proposes a membership change (V1: one member; V2: several, with joint consensus). */
   proposeConfChange(cc: ConfChangeV1 | ConfChangeV2): void {
     const e = 'changes' in cc ? entry(EntryType.ConfChangeV2, encodeConfChangeV2(cc)) : entry(EntryType.ConfChange, encodeConfChangeV1(cc));
