@@ -312,8 +312,8 @@ function stepTransferLeader(r: Raft, m: Message): void {
       r.logf(`${r.id} [term ${r.term}] transfer leadership to ${transferee} is in progress, ignores request to same node ${transferee}`);
       return;
     }
-    r.abortLeaderTransfer();
     r.logf(`${r.id} [term ${r.term}] abort previous transferring leadership to ${r.leadTransferee}`);
+    r.abortLeaderTransfer();
   }
   if (transferee === r.id) {
     r.logf(`${r.id} is already leader. Ignored transferring leadership to self`);
@@ -469,7 +469,6 @@ export function handleSnapshot(r: Raft, m: Message): void {
   const s = m.snapshot;
   if (s === undefined) throw new RaftInvariantError(`MsgSnap from ${m.from} without a snapshot`);
   if (r.restore(s)) {
-    r.logf(`${r.id} [commit: ${r.raftLog.committed}] restored snapshot [index: ${s.metadata.index}, term: ${s.metadata.term}]`);
     r.send(message({ type: MessageType.MsgAppResp, to: m.from, index: r.raftLog.lastIndex() }));
   } else {
     r.logf(`${r.id} [commit: ${r.raftLog.committed}] ignored snapshot [index: ${s.metadata.index}, term: ${s.metadata.term}]`);

@@ -4,7 +4,7 @@ import { entersJoint, isLeaveJoint } from './conf-change-codec.js';
 import { type ConfChangeV2, type Message, MessageType, message, messageTypeName } from './message.js';
 import { entriesSize } from './entry-size.js';
 import { CompactedError, SnapshotTemporarilyUnavailableError, UnavailableError } from './errors.js';
-import { RaftInvariantError } from './raft-errors.js';
+import { ProposalDroppedError, RaftInvariantError } from './raft-errors.js';
 import { RaftLog } from './raft-log.js';
 import { ReadOnly, type ReadState } from './read-only.js';
 import { Progress } from './tracker/progress.js';
@@ -460,14 +460,20 @@ export class Raft {
    * configuration is to be left automatically proposes leaving once it applies it.
    */
   appliedTo(applied: Index, appliedEntries: Entry[]): void {
-    const old = this.raftLog.applied;
     this.raftLog.appliedTo(applied);
     this.reduceUncommittedSize(appliedEntries);
-    if (this.trk.config.autoLeave && old <= this.pendingConfIndex && applied >= this.pendingConfIndex && this.state === 'StateLeader') {
+    if (this.trk.config.autoLeave && applied >= this.pendingConfIndex && this.state === 'StateLeader') {
+      // Propose leaving (an empty ConfChangeV2, which no size limit refuses) and send it at once.
+      // A leadership transfer under way drops it: then it is tried again at the next apply, or
+      // the new leader leaves.
       const leave: Entry = { term: term(0), index: index(0), type: EntryType.ConfChangeV2, data: new Uint8Array(0) };
-      if (!this.appendEntry(leave)) throw new RaftInvariantError('refused un-refusable auto-leaving ConfChangeV2');
-      this.pendingConfIndex = this.raftLog.lastIndex();
-      this.logf(`initiating automatic transition out of joint configuration ${this.trk.config.voters.toString()}`);
+      try {
+        this.step(message({ type: MessageType.MsgProp, from: this.id, entries: [leave] }));
+        this.logf(`initiating automatic transition out of joint configuration ${this.trk.config.voters.toString()}`);
+      } catch (err) {
+        if (!(err instanceof ProposalDroppedError)) throw err;
+        this.logf(`not initiating automatic transition out of joint configuration ${this.trk.config.voters.toString()}: ${err.message}`);
+      }
     }
   }
 
