@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type Pairs = [Buffer, Buffer][];
+export interface BucketData {
+  name: Buffer;
+  pairs: Pairs;
+}
+
+/** A temp dir; `cleanup` removes it. */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A small seeded PRNG (mulberry32), so a failing case can be replayed from its seed. */
+export function rng(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n: number) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n;
+  };
+}
+
+export function randomBytes(rand: (n: number) => number, len: number): Buffer {
+  const b = Buffer.alloc(len);
+  for (let i = 0; i < len; i++) b[i] = Math.floor(rand(256));
+  return b;
+}
+
+/** Sorts by key and drops duplicate keys (bbolt's input must be strictly increasing). */
+export function sortUnique(pairs: Pairs): Pairs {
+  pairs.sort((a, b) => Buffer.compare(a[0], b[0]));
+  return pairs.filter((p, i) => i === 0 || !p[0].equals((pairs[i - 1] as [Buffer, Buffer])[0]));
+}
+
+/** Writer input from bucket data (buckets sorted by name). */
+export function toSource(buckets: BucketData[]): { name: Buffer; entries: Pairs }[] {
+  return [...buckets].sort((a, b) => Buffer.compare(a.name, b.name)).map((b) => ({ name: b.name, entries: b.pairs }));
+}
+
+/** A 17-byte etcd revision key (main, sub), big-endian with '_' between. */
+export function revKey(main: number, sub = 0): Buffer {
+  const b = Buffer.alloc(17);
+  b.writeBigUInt64BE(BigInt(main), 0);
+  b[8] = 0x5f;
+  b.writeBigUInt64BE(BigInt(sub), 9);
+  return b;
+}
