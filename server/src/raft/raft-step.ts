@@ -142,11 +142,12 @@ function stepProposal(r: Raft, m: Message): void {
     r.logf(`${r.id} [term ${r.term}] transfer leadership to ${r.leadTransferee} is in progress; dropping proposal`);
     throw new ProposalDroppedError(`leadership transfer to ${r.leadTransferee} is in progress`);
   }
+  let confIndex: Index | undefined;
   for (let i = 0; i < m.entries.length; i++) {
     const e = m.entries[i] as Entry;
     const cc = confChangeOfEntry(e);
     if (cc === undefined) continue;
-    const alreadyPending = r.pendingConfIndex > r.raftLog.applied;
+    const alreadyPending = (confIndex ?? r.pendingConfIndex) > r.raftLog.applied;
     const alreadyJoint = r.trk.config.voters.outgoing.ids.size > 0;
     const wantsLeaveJoint = isLeaveJoint(cc);
     let refused = '';
@@ -158,10 +159,12 @@ function stepProposal(r: Raft, m: Message): void {
       r.logf(`${r.id} ignoring conf change at config ${r.trk.config.voters.toString()}: ${refused}`);
       m.entries[i] = { term: e.term, index: e.index, type: EntryType.Normal, data: new Uint8Array(0) };
     } else {
-      r.pendingConfIndex = index(r.raftLog.lastIndex() + i + 1);
+      confIndex = index(r.raftLog.lastIndex() + i + 1);
     }
   }
   if (!r.appendEntry(...m.entries)) throw new ProposalDroppedError('too many uncommitted entries');
+  // Only now: a dropped proposal must not leave a pending conf change that never comes.
+  if (confIndex !== undefined) r.pendingConfIndex = confIndex;
   r.bcastAppend();
 }
 

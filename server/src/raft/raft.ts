@@ -61,6 +61,8 @@ export class Raft {
   randomizedElectionTimeout = 0;
   readonly disableProposalForwarding: boolean;
   readonly stepDownOnRemoval: boolean;
+  /** The last entry handed to the application in a Ready and not yet applied (its advance() pending). */
+  applyingIndex: Index = index(0);
   /** ReadIndex requests that wait until this leader commits an entry of its term. */
   pendingReadIndexMessages: Message[] = [];
   /** A ReadIndex arrived since the last heartbeat round: one round at ready() confirms them all. */
@@ -289,6 +291,7 @@ export class Raft {
     if (this.heartbeatElapsed >= this.heartbeatTimeout) {
       this.heartbeatElapsed = 0;
       this.step(message({ type: MessageType.MsgBeat, from: this.id }));
+      if (this.leadTransferee === NO_NODE) this.maybeAutoLeave();
     }
   }
 
@@ -462,18 +465,24 @@ export class Raft {
   appliedTo(applied: Index, appliedEntries: Entry[]): void {
     this.raftLog.appliedTo(applied);
     this.reduceUncommittedSize(appliedEntries);
-    if (this.trk.config.autoLeave && applied >= this.pendingConfIndex && this.state === 'StateLeader') {
-      // Propose leaving (an empty ConfChangeV2, which no size limit refuses) and send it at once.
-      // A leadership transfer under way drops it: then it is tried again at the next apply, or
-      // the new leader leaves.
-      const leave: Entry = { term: term(0), index: index(0), type: EntryType.ConfChangeV2, data: new Uint8Array(0) };
-      try {
-        this.step(message({ type: MessageType.MsgProp, from: this.id, entries: [leave] }));
-        this.logf(`initiating automatic transition out of joint configuration ${this.trk.config.voters.toString()}`);
-      } catch (err) {
-        if (!(err instanceof ProposalDroppedError)) throw err;
-        this.logf(`not initiating automatic transition out of joint configuration ${this.trk.config.voters.toString()}: ${err.message}`);
-      }
+    this.maybeAutoLeave();
+  }
+
+  /**
+   * A leader in a joint configuration to be left automatically proposes leaving (an empty
+   * ConfChangeV2, which no size limit refuses) once it applied the entry that entered it, and
+   * sends it at once. A leadership transfer under way drops the proposal: it is tried again
+   * at the next apply or heartbeat tick, or the new leader leaves.
+   */
+  private maybeAutoLeave(): void {
+    if (!this.trk.config.autoLeave || this.state !== 'StateLeader' || this.raftLog.applied < this.pendingConfIndex) return;
+    const leave: Entry = { term: term(0), index: index(0), type: EntryType.ConfChangeV2, data: new Uint8Array(0) };
+    try {
+      this.step(message({ type: MessageType.MsgProp, from: this.id, entries: [leave] }));
+      this.logf(`initiating automatic transition out of joint configuration ${this.trk.config.voters.toString()}`);
+    } catch (err) {
+      if (!(err instanceof ProposalDroppedError)) throw err;
+      this.logf(`not initiating automatic transition out of joint configuration ${this.trk.config.voters.toString()}: ${err.message}`);
     }
   }
 
@@ -520,6 +529,12 @@ export class Raft {
   restore(s: Snapshot): boolean {
     const md = s.metadata;
     if (md.index <= this.raftLog.committed) return false;
+    if (this.applyingIndex > this.raftLog.applied) {
+      // Committed entries handed out in a Ready are being applied: a snapshot now would change
+      // the configuration under them. Refused; the leader sends it again later.
+      this.logf(`${this.id} [commit: ${this.raftLog.committed}] ignored snapshot [index: ${md.index}, term: ${md.term}] while applying entries up to ${this.applyingIndex}`);
+      return false;
+    }
     if (this.state !== 'StateFollower') {
       // Defense in depth: a leader or candidate never takes a snapshot.
       this.logf(`${this.id} attempted to restore snapshot as leader; should never happen`);

@@ -183,6 +183,8 @@ export class RawNode {
       messagesAfterPersist,
       mustSync: mustSync(this.prevHardSt, hs, entries.length),
     };
+    const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastCommitted !== undefined) r.applyingIndex = lastCommitted.index;
     if (softChanged) this.prevSoftSt = ss;
     r.readStates = [];
     r.msgs = [];
