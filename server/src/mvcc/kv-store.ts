@@ -101,7 +101,16 @@ export class KvStore {
   /** Tells the lessor, after a restart, which live keys are attached to which lease. */
   private attachLeases(leases: Leases): void {
     const { kvs } = this.core.rangeKeys(new Uint8Array(0), ALL_KEYS, this.core.currentRev, {});
-    for (const kv of kvs) if (kv.lease !== 0n) leases.attach(kv.lease, kv.key);
+    for (const kv of kvs) {
+      if (kv.lease === 0n) continue;
+      try {
+        leases.attach(kv.lease, kv.key);
+      } catch (err) {
+        // A key whose lease record is gone (a damaged backend: revoke removes both together).
+        // etcd warns and serves on; the key stays, unattached, until deleted.
+        trace('key %s names lease %s, which the lessor does not have: %s', Buffer.from(kv.key).toString('latin1'), kv.lease.toString(16), errorMessage(err));
+      }
+    }
   }
 
   /** etcd's Hash: of the whole backend (every bucket), with the current revision; see hashBackend. */
