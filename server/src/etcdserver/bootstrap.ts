@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import Long from 'long';
+import { etcdserverpb } from '../pb/index.js';
+import { type ConfState, MemoryStorage, RawNode, type Snapshot, emptyConfState, index, nodeId, term } from '../raft/index.js';
+import { Snapshotter } from '../snap/index.js';
+import { toUint64 } from '../util/index.js';
+import { Wal, validSnapshots } from '../wal/index.js';
+import { type ServerConfig, snapDir, walDir } from './config.js';
+import { BootstrapError } from './errors.js';
+import { clusterIdFor, memberIdFor } from './ids.js';
+import { memberToJson } from './membership.js';
+import type { MemberInfo } from './server-api.js';
+
+/** The raft side of a member, ready to run: log, raft storage, node, identity. */
+export interface BootedRaft {
+  wal: Wal;
+  snapshotter: Snapshotter;
+  raftStorage: MemoryStorage;
+  node: RawNode;
+  memberId: bigint;
+  clusterId: bigint;
+  /** The snapshot the member restarted from (undefined: none yet). */
+  snapshot: Snapshot | undefined;
+  /** Members of a new cluster (empty on restart: the backend has them). */
+  initialMembers: MemberInfo[];
+}
+
+/**
+ * Starts raft for a data dir: a new member (no WAL yet) creates the WAL with its identity and
+ * bootstraps the initial cluster's conf changes; an existing one loads the newest snapshot the
+ * WAL can continue from, opens the WAL there and replays it into raft's storage. Entries the
+ * backend already applied are skipped at apply time (the consistent index).
+ */
+export async function bootRaft(cfg: ServerConfig, random: (n: number) => number): Promise<BootedRaft> {
+  mkdirSync(snapDir(cfg), { recursive: true });
+  const snapshotter = new Snapshotter(snapDir(cfg), { maxSnapshots: cfg.maxSnapshots });
+  if (!Wal.exists(walDir(cfg))) return bootNew(cfg, snapshotter, random);
+  return restart(cfg, snapshotter, random);
+}
+
+function raftConfig(cfg: ServerConfig, id: bigint, storage: MemoryStorage, random: (n: number) => number, applied = 0) {
+  return {
+    id: nodeId(id),
+    electionTick: Math.max(2, Math.round(cfg.electionMs / cfg.heartbeatMs)),
+    heartbeatTick: 1,
+    storage,
+    applied: index(applied),
+    maxSizePerMsg: 1024 * 1024,
+    maxInflightMsgs: 512,
+    maxUncommittedEntriesSize: 1 << 30,
+    checkQuorum: true,
+    preVote: true,
+    random,
+  };
+}
+
+async function bootNew(cfg: ServerConfig, snapshotter: Snapshotter, random: (n: number) => number): Promise<BootedRaft> {
+  const mine = cfg.initialCluster.get(cfg.name);
+  if (mine === undefined) throw new BootstrapError(`couldn't find local name "${cfg.name}" in the initial cluster configuration`);
+  const members: MemberInfo[] = [...cfg.initialCluster].map(([name, urls]) => ({
+    id: memberIdFor(urls, cfg.initialClusterToken),
+    name,
+    peerUrls: urls,
+    clientUrls: name === cfg.name ? cfg.clientUrls : [],
+    isLearner: false,
+  }));
+  const memberId = memberIdFor(mine, cfg.initialClusterToken);
+  const clusterId = clusterIdFor(members.map((m) => m.id));
+  const metadata = etcdserverpb.Metadata.encode({ NodeID: Long.fromString(memberId.toString(), true), ClusterID: Long.fromString(clusterId.toString(), true) }).finish();
+  const wal = await Wal.create(walDir(cfg), metadata);
+  const raftStorage = new MemoryStorage();
+  const node = new RawNode(raftConfig(cfg, memberId, raftStorage, random));
+  node.bootstrap(members.map((m) => ({ id: nodeId(m.id), context: Buffer.from(memberToJson(m)) })));
+  return { wal, snapshotter, raftStorage, node, memberId, clusterId, snapshot: undefined, initialMembers: members };
+}
+
+async function restart(cfg: ServerConfig, snapshotter: Snapshotter, random: (n: number) => number): Promise<BootedRaft> {
+  const walSnaps = await validSnapshots(walDir(cfg));
+  let snapshot: Snapshot | undefined;
+  const candidates = walSnaps.filter((s) => s.index > 0);
+  if (candidates.length > 0) snapshot = await snapshotter.loadNewestAvailable(candidates);
+  const at = snapshot === undefined ? { index: index(0), term: term(0) } : { index: snapshot.metadata.index, term: snapshot.metadata.term };
+  const { wal, metadata, hardState, entries } = await Wal.open(walDir(cfg), at);
+  const md = etcdserverpb.Metadata.decode(metadata);
+  const memberId = toUint64(md.NodeID);
+  const clusterId = toUint64(md.ClusterID);
+  const raftStorage = new MemoryStorage();
+  if (snapshot !== undefined) raftStorage.applySnapshot(snapshot);
+  raftStorage.setHardState(hardState);
+  raftStorage.append(entries);
+  const node = new RawNode(raftConfig(cfg, memberId, raftStorage, random));
+  return { wal, snapshotter, raftStorage, node, memberId, clusterId, snapshot, initialMembers: [] };
+}
+
+/** The conf state a snapshot at `i` records: raft's current configuration. */
+export function confStateOf(node: RawNode): ConfState {
+  return node.raft.trk.confState() ?? emptyConfState();
+}

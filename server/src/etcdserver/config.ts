@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+
+/** Where a member lives and how it runs: what the command line decides (etcd's ServerConfig). */
+export interface ServerConfig {
+  name: string;
+  dataDir: string;
+  /** Where the WAL goes (default: dataDir/member/wal). */
+  walDir?: string;
+  /** This member's peer URLs, as advertised (its id derives from them). */
+  peerUrls: string[];
+  clientUrls: string[];
+  /** The initial cluster: member name → peer URLs. */
+  initialCluster: Map<string, string[]>;
+  initialClusterToken: string;
+  /** Ticks of heartbeatMs. */
+  heartbeatMs: number;
+  electionMs: number;
+  snapshotCount: number;
+  maxSnapshots: number;
+  maxWals: number;
+  quotaBackendBytes: number;
+  maxRequestBytes: number;
+  maxTxnOps: number;
+  /** periodic: retention is a duration in ms; revision: a count of revisions. */
+  autoCompactionMode: 'periodic' | 'revision';
+  autoCompactionRetention: number;
+}
+
+/** etcd's defaults for what the command line leaves out. */
+export const DEFAULTS = {
+  heartbeatMs: 100,
+  electionMs: 1000,
+  snapshotCount: 10_000,
+  maxSnapshots: 5,
+  maxWals: 5,
+  quotaBackendBytes: 2 * 1024 * 1024 * 1024,
+  maxRequestBytes: 1.5 * 1024 * 1024,
+  maxTxnOps: 128,
+} as const;
+
+/** Entries kept in raft's log after a snapshot, for followers slightly behind (etcd's 5000). */
+export const SNAPSHOT_CATCH_UP_ENTRIES = 5000;
+
+export function memberDir(c: ServerConfig): string {
+  return join(c.dataDir, 'member');
+}
+
+export function walDir(c: ServerConfig): string {
+  return c.walDir ?? join(memberDir(c), 'wal');
+}
+
+export function snapDir(c: ServerConfig): string {
+  return join(memberDir(c), 'snap');
+}
+
+export function dbPath(c: ServerConfig): string {
+  return join(snapDir(c), 'db');
+}
+
+/** etcd's request timeout: 5 s plus twice the election timeout. */
+export function requestTimeoutMs(c: ServerConfig): number {
+  return 5000 + 2 * c.electionMs;
+}
+
+/** etcd's minimum lease TTL: 1.5 election timeouts, in whole seconds rounded up. */
+export function minLeaseTtl(c: ServerConfig): number {
+  return Math.ceil((3 * c.electionMs) / 2 / 1000);
+}

@@ -1,0 +1,441 @@
+import { AlarmStore, Applier, type ApplyOutcome, type MemberRequest, decodeRequest, encodeRequest } from '../apply/index.js';
+import { Backend } from '../backend/index.js';
+import { Lessor, type LeaseInfo } from '../lease/index.js';
+import {
+  type BackendHash,
+  type DeleteRangeRequest,
+  type DeleteRangeResponse,
+  type KvHash,
+  KvOps,
+  type PutRequest,
+  type PutResponse,
+  type RangeRequest,
+  type RangeResponse,
+  type TxnRequest,
+  type TxnResponse,
+  WatchableStore,
+  type WatchStream,
+} from '../mvcc/index.js';
+import { ConfChangeType, EMPTY_HARD_STATE, EntryType, type Entry, type Index, ProposalDroppedError, type Ready, confChangeOfEntry, index } from '../raft/index.js';
+import { errorMessage, tracer } from '../util/index.js';
+import { type BootedRaft, bootRaft } from './bootstrap.js';
+import { type ServerConfig, dbPath, minLeaseTtl, requestTimeoutMs } from './config.js';
+import { ServerError } from './errors.js';
+import { IdGenerator } from './ids.js';
+import { Membership, memberFromJson } from './membership.js';
+import { ReadIndexer } from './read-index.js';
+import type {
+  AlarmMember,
+  AlarmType,
+  EtcdServerApi,
+  Header,
+  LeaseGrantResult,
+  LeaseTimeToLiveResult,
+  MemberInfo,
+  SnapshotStream,
+  StatusInfo,
+} from './server-api.js';
+import { exportSnapshot } from './snapshot-export.js';
+import { Snapshots } from './snapshots.js';
+
+const trace = tracer('etcdserver');
+
+/** The etcd version Cairn reports (its API level); Cairn's own version travels beside it. */
+export const ETCD_VERSION = '3.5.0';
+
+/**
+ * One etcd member (etcd's EtcdServer): raft over the WAL, the Ready loop with group commit,
+ * the apply path into the MVCC store and lessor, proposals and their waiters, linearizable
+ * reads by ReadIndex, raft snapshots, and the lessor's expiry loop. Single-threaded: every
+ * Ready is handled to the end (WAL written and fsynced, entries applied) before the next.
+ */
+export class EtcdServer implements EtcdServerApi {
+  static async start(cfg: ServerConfig): Promise<EtcdServer> {
+    const random = (n: number): number => Math.floor(Math.random() * n);
+    const booted = await bootRaft(cfg, random);
+    const backend = Backend.open(dbPath(cfg), { batchIntervalMs: 100, batchLimit: 10_000 });
+    const lessor = Lessor.open(backend, { minLeaseTTL: minLeaseTtl(cfg), clock: Date.now });
+    const store = await WatchableStore.open(backend, { leases: lessor });
+    const s = new EtcdServer(cfg, booted, backend, lessor, store);
+    for (const m of booted.initialMembers) if (m.id === booted.memberId) s.membership.add(m);
+    s.startLoops();
+    return s;
+  }
+
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
+  private readonly membership: Membership;
+  private readonly ops: KvOps;
+  private readonly alarmStore: AlarmStore;
+  private readonly applier: Applier;
+  private readonly ids: IdGenerator;
+  private readonly waiters = new Map<bigint, { resolve: (o: ApplyOutcome) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly reads: ReadIndexer;
+  private readonly snapshots: Snapshots;
+  private proposals: { id: bigint; data: Uint8Array }[] = [];
+  private flushScheduled = false;
+  private readyScheduled = false;
+  private processing: Promise<void> = Promise.resolve();
+  private appliedIndex: Index;
+  private term = 0;
+  private leader = 0n;
+  private stopped = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  private constructor(
+    private readonly cfg: ServerConfig,
+    private readonly raft: BootedRaft,
+    private readonly backend: Backend,
+    private readonly lessor: Lessor,
+    private readonly store: WatchableStore,
+  ) {
+    this.memberId = raft.memberId;
+    this.clusterId = raft.clusterId;
+    this.membership = new Membership(backend);
+    this.ops = new KvOps(store.kv, lessor);
+    this.alarmStore = new AlarmStore(backend);
+    this.applier = new Applier({ store, ops: this.ops, lessor, alarms: this.alarmStore });
+    this.ids = new IdGenerator(raft.memberId, Date.now());
+    this.appliedIndex = raft.snapshot?.metadata.index ?? index(0);
+    this.reads = new ReadIndexer(raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
+    this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex);
+  }
+
+  // ---- the loops --------------------------------------------------------------------------
+
+  private startLoops(): void {
+    const tick = setInterval(() => {
+      this.raft.node.tick();
+      this.scheduleReady();
+    }, this.cfg.heartbeatMs);
+    const leases = setInterval(() => this.revokeExpiredLeases(), 500);
+    for (const t of [tick, leases]) t.unref();
+    this.timers.push(tick, leases);
+    // A cluster of one need not wait out an election timeout to elect itself.
+    if (this.raft.node.raft.trk.voterNodes().length === 1) this.raft.node.campaign();
+    this.scheduleReady();
+  }
+
+  private scheduleReady(): void {
+    if (this.readyScheduled || this.stopped) return;
+    this.readyScheduled = true;
+    setImmediate(() => {
+      this.readyScheduled = false;
+      this.processing = this.processing.then(() => this.processReadies()).catch((err: unknown) => this.fatal(err));
+    });
+  }
+
+  /** Handles every pending Ready in order: persist, apply, advance. */
+  private async processReadies(): Promise<void> {
+    const node = this.raft.node;
+    while (!this.stopped && node.hasReady()) {
+      const rd = node.ready();
+      await this.persist(rd);
+      // Messages to peers would go out here (clustering); a member alone has none.
+      this.apply(rd);
+      node.advance(rd);
+      this.reads.onReadStates(rd.readStates);
+      await this.snapshots.maybeSnapshot(this.raft.node);
+    }
+  }
+
+  private async persist(rd: Ready): Promise<void> {
+    if (rd.softState !== undefined) this.onLeaderChange(rd.softState.lead, rd.softState.raftState === 'StateLeader');
+    if (rd.hardState !== undefined) this.term = rd.hardState.term;
+    if (rd.snapshot !== undefined) await this.snapshots.saveIncoming(rd.snapshot);
+    await this.raft.wal.save(rd.hardState ?? EMPTY_HARD_STATE, rd.entries);
+    if (rd.snapshot !== undefined) this.raft.raftStorage.applySnapshot(rd.snapshot);
+    if (rd.hardState !== undefined) this.raft.raftStorage.setHardState(rd.hardState);
+    if (rd.entries.length > 0) this.raft.raftStorage.append(rd.entries);
+  }
+
+  /** Applies committed entries in order, each with its consistent index, exactly once. */
+  private apply(rd: Ready): void {
+    const ci = this.backend.consistentIndex().index;
+    for (const e of rd.committedEntries) {
+      if (e.index > ci) this.applyEntry(e);
+      else if (e.type !== EntryType.Normal) this.applyConfChange(e, false); // raft's config lives in memory
+      this.appliedIndex = e.index;
+    }
+    this.reads.onApplied();
+  }
+
+  private applyEntry(e: Entry): void {
+    if (e.type === EntryType.Normal) {
+      if (e.data.byteLength > 0) {
+        let decoded: { id: bigint; req: MemberRequest };
+        try {
+          decoded = decodeRequest(e.data);
+        } catch (err) {
+          throw new ServerError('corrupt', { cause: new Error(`entry ${e.index} is not a request: ${errorMessage(err)}`) });
+        }
+        const outcome = this.applier.apply(decoded.req);
+        this.backend.setConsistentIndex(e.index, e.term);
+        this.answer(decoded.id, outcome);
+        return;
+      }
+    } else {
+      this.applyConfChange(e, true);
+    }
+    this.backend.setConsistentIndex(e.index, e.term);
+  }
+
+  /**
+   * A committed membership change: raft always takes it (its configuration is rebuilt from
+   * the log on restart); the members bucket only when the backend has not seen the entry.
+   */
+  private applyConfChange(e: Entry, toBackend: boolean): void {
+    const cc = confChangeOfEntry(e);
+    if (cc === undefined) return;
+    this.raft.node.applyConfChange(cc);
+    if (!toBackend) return;
+    for (const c of cc.changes) {
+      if (c.type === ConfChangeType.AddNode && cc.context.byteLength > 0) this.membership.add(memberFromJson(Buffer.from(cc.context).toString()));
+      if (c.type === ConfChangeType.RemoveNode) this.membership.remove(c.nodeId);
+    }
+  }
+
+  private answer(id: bigint, outcome: ApplyOutcome): void {
+    const w = this.waiters.get(id);
+    if (w === undefined) return;
+    this.waiters.delete(id);
+    clearTimeout(w.timer);
+    w.resolve(outcome);
+  }
+
+  private onLeaderChange(lead: bigint, isLeader: boolean): void {
+    const was = this.leader === this.memberId;
+    this.leader = lead;
+    if (isLeader && !was) this.lessor.promote(this.cfg.electionMs);
+    if (!isLeader && was) this.lessor.demote();
+    trace('leader is now %s', lead.toString(16));
+    if (lead !== 0n) this.flushProposals();
+  }
+
+  private revokeExpiredLeases(): void {
+    if (this.stopped || this.leader !== this.memberId) return;
+    for (const id of this.lessor.expiredLeases(500)) {
+      this.propose({ kind: 'leaseRevoke', id }).catch((err: unknown) => trace('revoking expired lease %s: %s', id.toString(16), errorMessage(err)));
+    }
+  }
+
+  private fatal(err: unknown): void {
+    // A failure in the Ready loop (a WAL write, a corrupt entry) leaves the member in an unknown
+    // state: stop serving rather than answer from it.
+    trace('fatal: %s', errorMessage(err));
+    process.stderr.write(`cairn: member stopping: ${errorMessage(err)}\n`);
+    void this.stop();
+  }
+
+  // ---- proposals --------------------------------------------------------------------------
+
+  /**
+   * Proposes a request and resolves with its apply outcome. Everything proposed in one turn of
+   * the event loop goes to raft as one batch: one WAL write and one fsync for all of it.
+   */
+  private propose(req: MemberRequest): Promise<ApplyOutcome> {
+    if (this.stopped) return Promise.reject(new ServerError('stopped'));
+    const id = this.ids.next();
+    const data = encodeRequest(id, req);
+    if (data.byteLength > this.cfg.maxRequestBytes) return Promise.reject(new ServerError('requestTooLarge'));
+    const p = new Promise<ApplyOutcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        reject(new ServerError('timeout'));
+      }, requestTimeoutMs(this.cfg));
+      timer.unref();
+      this.waiters.set(id, { resolve, reject, timer });
+    });
+    this.proposals.push({ id, data });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flushProposals();
+      });
+    }
+    return p;
+  }
+
+  private flushProposals(): void {
+    if (this.proposals.length === 0) return;
+    const batch = this.proposals;
+    try {
+      this.raft.node.proposeMany(batch.map((p) => p.data));
+      this.proposals = [];
+    } catch (err) {
+      // No leader yet: keep them; they go when one is elected, or time out.
+      if (!(err instanceof ProposalDroppedError)) throw err;
+      return;
+    }
+    this.scheduleReady();
+  }
+
+  private async write(req: MemberRequest): Promise<Exclude<ApplyOutcome, { ok: false }>['response']> {
+    const outcome = await this.propose(req);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.response;
+  }
+
+  // ---- EtcdServerApi ----------------------------------------------------------------------
+
+  header(revision?: number): Header {
+    return { clusterId: this.clusterId, memberId: this.memberId, revision: revision ?? this.store.rev, raftTerm: this.term };
+  }
+
+  async range(req: RangeRequest): Promise<RangeResponse> {
+    if (req.serializable !== true) await this.reads.wait();
+    return this.ops.range(req);
+  }
+
+  async put(req: PutRequest): Promise<PutResponse> {
+    this.checkQuota();
+    const r = await this.write({ kind: 'put', req });
+    if (r.kind !== 'put') throw new Error('put answered with ' + r.kind);
+    return r.res;
+  }
+
+  async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    const r = await this.write({ kind: 'deleteRange', req });
+    if (r.kind !== 'deleteRange') throw new Error('delete answered with ' + r.kind);
+    return r.res;
+  }
+
+  async txn(req: TxnRequest): Promise<TxnResponse> {
+    const readOnly = [...req.success, ...req.failure].every((op) => op.range !== undefined);
+    if (readOnly) {
+      // etcd serves a read-only txn like a range: after ReadIndex, without raft.
+      await this.reads.wait();
+      return this.ops.txn(req).response;
+    }
+    this.checkQuota();
+    const r = await this.write({ kind: 'txn', req });
+    if (r.kind !== 'txn') throw new Error('txn answered with ' + r.kind);
+    return r.res;
+  }
+
+  async compact(revision: number, physical: boolean): Promise<Header> {
+    const r = await this.write({ kind: 'compaction', revision, physical });
+    if (r.kind !== 'compaction') throw new Error('compaction answered with ' + r.kind);
+    if (physical) await r.done;
+    return this.header(r.revision);
+  }
+
+  newWatchStream(): WatchStream {
+    return this.store.newWatchStream();
+  }
+
+  async leaseGrant(id: bigint, ttl: number): Promise<LeaseGrantResult> {
+    this.checkQuota();
+    const leaseId = id === 0n ? this.ids.next() & 0x7fffffffffffffffn : id;
+    const r = await this.write({ kind: 'leaseGrant', id: leaseId, ttl });
+    if (r.kind !== 'leaseGrant') throw new Error('lease grant answered with ' + r.kind);
+    return { header: this.header(r.revision), id: r.id, ttl: r.ttl };
+  }
+
+  async leaseRevoke(id: bigint): Promise<Header> {
+    const r = await this.write({ kind: 'leaseRevoke', id });
+    if (r.kind !== 'leaseRevoke') throw new Error('lease revoke answered with ' + r.kind);
+    return this.header(r.revision);
+  }
+
+  async leaseRenew(id: bigint): Promise<number> {
+    if (this.leader !== this.memberId) throw new ServerError(this.leader === 0n ? 'noLeader' : 'notLeader');
+    return this.lessor.renew(id);
+  }
+
+  async leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTimeToLiveResult> {
+    await this.reads.wait();
+    const l = this.lessor.lookup(id);
+    if (l === undefined) return { header: this.header(), id, ttl: -1, grantedTtl: 0, keys: [] };
+    const t = this.lessor.timeToLive(id);
+    return { header: this.header(), id, ttl: t.ttl, grantedTtl: t.grantedTtl, keys: keys ? t.keys : [] };
+  }
+
+  async leaseLeases(): Promise<LeaseInfo[]> {
+    await this.reads.wait();
+    return this.lessor.leases();
+  }
+
+  async memberList(linearizable: boolean): Promise<MemberInfo[]> {
+    if (linearizable) await this.reads.wait();
+    return this.membership.list();
+  }
+
+  async alarm(action: 'get' | 'activate' | 'deactivate', memberId: bigint, alarm: AlarmType): Promise<AlarmMember[]> {
+    if (action === 'get') return this.alarms().filter((a) => alarm === 'NONE' || a.alarm === alarm);
+    const r = await this.write({ kind: 'alarm', action, memberId, alarm });
+    if (r.kind !== 'alarm') throw new Error('alarm answered with ' + r.kind);
+    return r.alarms.map((a) => ({ memberId: a.memberId, alarm: a.alarm }));
+  }
+
+  async status(): Promise<StatusInfo> {
+    const hs = this.raft.node.basicStatus().hardState;
+    return {
+      version: ETCD_VERSION,
+      dbSize: this.backend.size(),
+      dbSizeInUse: this.backend.sizeInUse(),
+      leader: this.leader,
+      raftIndex: this.raft.node.raft.raftLog.lastIndex(),
+      raftTerm: hs.term,
+      raftAppliedIndex: this.appliedIndex,
+      errors: this.alarms().map((a) => `memberID:${a.memberId.toString(16)} alarm:${a.alarm}`),
+      isLearner: this.raft.node.raft.isLearner,
+    };
+  }
+
+  async defragment(): Promise<void> {
+    await this.backend.defrag();
+  }
+
+  async hash(): Promise<BackendHash> {
+    return this.store.kv.hash();
+  }
+
+  async hashKV(revision: number): Promise<KvHash> {
+    return this.store.kv.hashKV(revision);
+  }
+
+  async snapshot(): Promise<SnapshotStream> {
+    return exportSnapshot(this.backend, this.cfg);
+  }
+
+  async moveLeader(target: bigint): Promise<void> {
+    if (target === this.memberId && this.leader === this.memberId) return;
+    throw new ServerError('badLeaderTransferee');
+  }
+
+  hasLeader(): boolean {
+    return this.leader !== 0n;
+  }
+
+  alarms(): AlarmMember[] {
+    return this.alarmStore.get().map((a) => ({ memberId: a.memberId, alarm: a.alarm }));
+  }
+
+  /** NOSPACE: a write past the quota raises the alarm (through raft) and is refused. */
+  private checkQuota(): void {
+    if (this.alarmStore.has('NOSPACE')) throw new ServerError('noSpace');
+    if (this.backend.size() <= this.cfg.quotaBackendBytes) return;
+    this.propose({ kind: 'alarm', action: 'activate', memberId: this.memberId, alarm: 'NOSPACE' }).catch(() => undefined);
+    throw new ServerError('noSpace');
+  }
+
+  /** Stops the loops, fails waiting requests, and closes the WAL, store and backend. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    const stopped = new ServerError('stopped');
+    for (const [, w] of this.waiters) {
+      clearTimeout(w.timer);
+      w.reject(stopped);
+    }
+    this.waiters.clear();
+    this.reads.failAll(stopped);
+    await this.processing.catch(() => undefined);
+    this.store.close();
+    await this.raft.wal.close();
+    await this.backend.close();
+  }
+}
