@@ -18,6 +18,7 @@ import {
 } from '../mvcc/index.js';
 import { ConfChangeType, EMPTY_HARD_STATE, EntryType, type Entry, type Index, ProposalDroppedError, type Ready, confChangeOfEntry, index } from '../raft/index.js';
 import { errorMessage, tracer } from '../util/index.js';
+import { AutoCompactor } from './auto-compactor.js';
 import { type BootedRaft, bootRaft } from './bootstrap.js';
 import { type ServerConfig, dbPath, minLeaseTtl, requestTimeoutMs } from './config.js';
 import { ServerError } from './errors.js';
@@ -109,8 +110,15 @@ export class EtcdServer implements EtcdServerApi {
       this.scheduleReady();
     }, this.cfg.heartbeatMs);
     const leases = setInterval(() => this.revokeExpiredLeases(), 500);
-    for (const t of [tick, leases]) t.unref();
-    this.timers.push(tick, leases);
+    const compactor = new AutoCompactor(this.cfg.autoCompactionMode, this.cfg.autoCompactionRetention, {
+      now: Date.now,
+      rev: () => this.store.rev,
+      compactRev: () => this.store.kv.compactRev,
+      compact: (rev) => (this.leader === this.memberId ? this.compact(rev, false) : Promise.resolve()),
+    });
+    const compaction = setInterval(() => compactor.check(), 1000);
+    for (const t of [tick, leases, compaction]) t.unref();
+    this.timers.push(tick, leases, compaction);
     // A cluster of one need not wait out an election timeout to elect itself.
     if (this.raft.node.raft.trk.voterNodes().length === 1) this.raft.node.campaign();
     this.scheduleReady();
