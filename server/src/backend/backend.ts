@@ -16,6 +16,8 @@ export interface BackendOptions extends LmdbOptions {
   batchIntervalMs?: number;
   /** Commit as soon as this many puts and deletes are pending. Default 10,000, as etcd's backend-batch-limit. */
   batchLimit?: number;
+  /** Told the duration of every commit, in seconds (etcd's backend_commit_duration_seconds). */
+  onCommit?: (seconds: number) => void;
 }
 
 /** Where a defragmentation is: copying the db, waiting for views to be released, swapping files. */
@@ -297,7 +299,9 @@ export class Backend {
     env.root.resetReadTxn();
     this.committing = undefined;
     this.commits++;
-    trace('committed %d writes in %s ms', writes, (performance.now() - t0).toFixed(1));
+    const ms = performance.now() - t0;
+    this.options.onCommit?.(ms / 1000);
+    trace('committed %d writes in %s ms', writes, ms.toFixed(1));
     failpoint('backendAfterCommit');
   }
 

@@ -1,50 +1,72 @@
 import { errorMessage } from '../util/index.js';
-import { UsageError } from './errors.js';
+import { loadConfig } from './config.js';
+import { NotBuiltError, UsageError } from './errors.js';
+import { serveHelp } from './help.js';
+import { stdio, type Io } from './io.js';
+import { createLogger, type Logger } from './logger.js';
+import { serve } from './serve.js';
 import { API_VERSION, cairnVersion } from './version.js';
 import { WAL_DUMP_USAGE, walDump } from './wal-dump.js';
 
-const USAGE = `usage: cairn [flags]            serve as an etcd member (not built yet)
+export type { Io } from './io.js';
+
+/** Printed after a usage error, as Go's flag package prints etcd's usage line. */
+const SHORT_USAGE = `usage: cairn [flags]                   serve as an etcd member
+       cairn --config-file FILE
        cairn wal dump --data-dir DIR   print every record of a member's WAL
-       cairn --version | --help
+       cairn --version | --help        (--help lists every flag)`;
 
-Cairn is an etcd-compatible key-value store. Flags take etcd's names; every flag can also be
-given as an ETCD_* environment variable (--data-dir ⇔ ETCD_DATA_DIR).`;
-
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
+/** Test seams: the environment and the logger serving uses. */
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Receives log lines instead of the configured --log-outputs. */
+  readonly logSink?: (line: string) => void;
 }
-
-const stdio: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 /** The command line: returns the process exit code. */
-export async function run(argv: string[], io: Io = stdio): Promise<number> {
+export async function run(argv: string[], io: Io = stdio, opts: RunOptions = {}): Promise<number> {
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, io, opts);
   } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(err.message);
+      io.err(SHORT_USAGE);
+      return 2;
+    }
     io.err(`cairn: ${errorMessage(err)}`);
-    if (err instanceof UsageError) return 2;
-    return 1;
+    return err instanceof NotBuiltError ? 2 : 1;
   }
 }
 
-async function dispatch(argv: string[], io: Io): Promise<number> {
+async function dispatch(argv: string[], io: Io, opts: RunOptions): Promise<number> {
   const [cmd, sub, ...rest] = argv;
-  if (cmd === '--version' || cmd === 'version') {
-    io.out(`cairn Version: ${cairnVersion()}\nAPI version: ${API_VERSION}\nNode.js version: ${process.version}`);
-    return 0;
-  }
-  if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
-    io.out(USAGE);
-    return 0;
-  }
+  if (cmd === 'version') return printVersion(io);
+  if (cmd === 'help') return printHelp(io);
   if (cmd === 'wal') {
     if (sub === 'dump') return walDump(rest, io.out);
     throw new UsageError(`unknown wal command ${JSON.stringify(sub ?? '')}\n${WAL_DUMP_USAGE}`);
   }
-  // Serving a member needs MVCC, Raft and the API, which later issues build. Say so plainly
-  // instead of pretending to serve.
-  io.err('cairn: serving a member is not available in this build yet: the storage layer (WAL, snapshot files, backend) exists, the member does not.');
-  io.err(USAGE);
-  return 2;
+  const loaded = loadConfig(argv, opts.env ?? process.env);
+  switch (loaded.kind) {
+    case 'help':
+      return printHelp(io);
+    case 'version':
+      return printVersion(io);
+    case 'serve': {
+      const { config, warnings } = loaded;
+      const logger: Logger = createLogger({ ...config.log, ...(opts.logSink === undefined ? {} : { sink: opts.logSink }) });
+      for (const w of warnings) logger[w.level](w.msg, w.fields);
+      return await serve(config, { ...io, logger });
+    }
+  }
+}
+
+function printVersion(io: Io): number {
+  io.out(`cairn Version: ${cairnVersion()}\nAPI version: ${API_VERSION}\nNode.js version: ${process.version}`);
+  return 0;
+}
+
+function printHelp(io: Io): number {
+  io.out(serveHelp());
+  return 0;
 }

@@ -3,3 +3,4 @@ export { ServerError, BootstrapError, SERVER_ERROR_TEXT, type ServerErrorKind } 
 export { EtcdServer, ETCD_VERSION } from './server.js';
 export * from './server-api.js';
 export { clusterIdFor, memberIdFor, IdGenerator } from './ids.js';
+export { ServerMetrics } from './metrics.js';

@@ -36,6 +36,7 @@ import type {
   SnapshotStream,
   StatusInfo,
 } from './server-api.js';
+import { ServerMetrics } from './metrics.js';
 import { exportSnapshot } from './snapshot-export.js';
 import { Snapshots } from './snapshots.js';
 
@@ -54,10 +55,11 @@ export class EtcdServer implements EtcdServerApi {
   static async start(cfg: ServerConfig): Promise<EtcdServer> {
     const random = (n: number): number => Math.floor(Math.random() * n);
     const booted = await bootRaft(cfg, random);
-    const backend = Backend.open(dbPath(cfg), { batchIntervalMs: 100, batchLimit: 10_000 });
+    const metrics = new ServerMetrics();
+    const backend = Backend.open(dbPath(cfg), { batchIntervalMs: 100, batchLimit: 10_000, onCommit: (sec) => metrics.backendCommit.observe(sec) });
     const lessor = Lessor.open(backend, { minLeaseTTL: minLeaseTtl(cfg), clock: Date.now });
     const store = await WatchableStore.open(backend, { leases: lessor });
-    const s = new EtcdServer(cfg, booted, backend, lessor, store);
+    const s = new EtcdServer(cfg, booted, backend, lessor, store, metrics);
     for (const m of booted.initialMembers) if (m.id === booted.memberId) s.membership.add(m);
     s.startLoops();
     return s;
@@ -89,7 +91,10 @@ export class EtcdServer implements EtcdServerApi {
     private readonly backend: Backend,
     private readonly lessor: Lessor,
     private readonly store: WatchableStore,
+    /** etcd's metrics of this member (served on /metrics). */
+    readonly metrics: ServerMetrics,
   ) {
+    metrics.quotaBackendBytes.set(cfg.quotaBackendBytes);
     this.memberId = raft.memberId;
     this.clusterId = raft.clusterId;
     this.membership = new Membership(backend);
@@ -151,7 +156,9 @@ export class EtcdServer implements EtcdServerApi {
     if (rd.softState !== undefined) this.onLeaderChange(rd.softState.lead, rd.softState.raftState === 'StateLeader');
     if (rd.hardState !== undefined) this.term = rd.hardState.term;
     if (rd.snapshot !== undefined) await this.snapshots.saveIncoming(rd.snapshot);
+    const t0 = performance.now();
     await this.raft.wal.save(rd.hardState ?? EMPTY_HARD_STATE, rd.entries);
+    if (rd.mustSync) this.metrics.walFsync.observe((performance.now() - t0) / 1000);
     if (rd.snapshot !== undefined) this.raft.raftStorage.applySnapshot(rd.snapshot);
     if (rd.hardState !== undefined) this.raft.raftStorage.setHardState(rd.hardState);
     if (rd.entries.length > 0) this.raft.raftStorage.append(rd.entries);
@@ -213,7 +220,10 @@ export class EtcdServer implements EtcdServerApi {
 
   private onLeaderChange(lead: bigint, isLeader: boolean): void {
     const was = this.leader === this.memberId;
+    if (lead !== 0n && lead !== this.leader) this.metrics.leaderChanges.inc();
     this.leader = lead;
+    this.metrics.hasLeader.set(lead === 0n ? 0 : 1);
+    this.metrics.isLeader.set(isLeader ? 1 : 0);
     if (isLeader && !was) this.lessor.promote(this.cfg.electionMs);
     if (!isLeader && was) this.lessor.demote();
     trace('leader is now %s', lead.toString(16));
@@ -249,6 +259,7 @@ export class EtcdServer implements EtcdServerApi {
     const p = new Promise<ApplyOutcome>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(id);
+        this.metrics.proposalsFailed.inc();
         reject(new ServerError('timeout'));
       }, requestTimeoutMs(this.cfg));
       timer.unref();
@@ -419,6 +430,16 @@ export class EtcdServer implements EtcdServerApi {
 
   alarms(): AlarmMember[] {
     return this.alarmStore.get().map((a) => ({ memberId: a.memberId, alarm: a.alarm }));
+  }
+
+  /** Brings the gauges that are read rather than counted up to date (before /metrics answers). */
+  refreshMetrics(): void {
+    const log = this.raft.node.raft.raftLog;
+    this.metrics.proposalsCommitted.set(log.committed);
+    this.metrics.proposalsApplied.set(this.appliedIndex);
+    this.metrics.proposalsPending.set(this.waiters.size);
+    this.metrics.dbTotalSize.set(this.backend.size());
+    this.metrics.dbTotalSizeInUse.set(this.backend.sizeInUse());
   }
 
   /** NOSPACE: a write past the quota raises the alarm (through raft) and is refused. */

@@ -1,23 +1,73 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { flagEnvName, flagOrEnv, run } from '../../../server/src/cli/index.js';
+import { FLAGS, flagEnvName, flagOrEnv, run, serveHelp } from '../../../server/src/cli/index.js';
 
-function capture(): { out: string[]; err: string[]; io: { out: (l: string) => void; err: (l: string) => void } } {
+const main = new URL('../../../server/src/main.js', import.meta.url).pathname;
+
+function capture(): { out: string[]; err: string[]; logs: string[]; io: { out: (l: string) => void; err: (l: string) => void } } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
+  const logs: string[] = [];
+  return { out, err, logs, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
 }
 
 test('--version prints the version and the etcd API version', async () => {
   const c = capture();
   assert.equal(await run(['--version'], c.io), 0);
   assert.match(c.out.join('\n'), /^cairn Version: \d+\.\d+\.\d+\nAPI version: 3\.4/);
+  assert.equal(await run(['--name', 'x', '--version'], c.io), 0);
 });
 
-test('serving is refused with a clear message until the member exists', async () => {
+test('serving parses the whole config, logs its warnings, then says the member is not built (exit 2)', async () => {
   const c = capture();
-  assert.equal(await run(['--name', 'm1'], c.io), 2);
-  assert.match(c.err.join('\n'), /not available in this build yet/);
+  const code = await run(['--name', 'm1', '--enable-pprof'], c.io, { env: { ETCD_BOGUS: '1' }, logSink: (l) => c.logs.push(l) });
+  assert.equal(code, 2);
+  assert.match(c.err.join('\n'), /the member is being built \(issue 6\)/);
+  const msgs = c.logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
+  assert.ok(msgs.includes('unrecognized environment variable'), msgs.join('; '));
+  assert.ok(msgs.some((m) => m.startsWith('--enable-pprof is ignored')), msgs.join('; '));
+});
+
+test('settings that are not supported yet stop serving with exit 1 and name the flags', async () => {
+  const c = capture();
+  assert.equal(await run(['--cert-file', '/a.pem', '--key-file', '/a.key'], c.io, { env: {}, logSink: () => undefined }), 1);
+  assert.match(c.err.join('\n'), /not supported yet: --cert-file \(TLS is not built yet\), --key-file/);
+  assert.equal(await run(['--enable-v2'], c.io, { env: {} }), 1);
+  assert.match(c.err.join('\n'), /Cairn has no v2 API/);
+});
+
+test('usage errors print Go\'s text and the usage line, exit 2', async () => {
+  const c = capture();
+  assert.equal(await run(['--bogus'], c.io, { env: {} }), 2);
+  assert.equal(c.err[0], 'flag provided but not defined: -bogus');
+  assert.match(c.err[1] ?? '', /^usage: cairn/);
+});
+
+test('the real binary: an unknown flag exits 2 with Go\'s text on stderr', () => {
+  const r = spawnSync(process.execPath, [main, '--bogus'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^flag provided but not defined: -bogus\n/);
+  assert.equal(r.stdout, '');
+});
+
+test('--help lists every serving flag, grouped like etcd\'s help', async () => {
+  const c = capture();
+  assert.equal(await run(['--help'], c.io), 0);
+  assert.equal(await run(['--name', 'a', '-h'], c.io), 0);
+  const help = c.out[0] ?? '';
+  assert.equal(c.out[1], help);
+  assert.equal(help, serveHelp());
+  for (const f of FLAGS) {
+    if (f.group === 'general') continue;
+    assert.ok(help.includes(`\n  --${f.name} '${f.def}'\n`), `--help misses --${f.name}`);
+  }
+  const groups = ['Member:', 'Clustering:', 'Security:', 'Logging:', 'Experimental:'].map((g) => help.indexOf(`\n${g}\n`));
+  assert.ok(groups.every((i) => i > 0), 'a group title is missing');
+  assert.deepEqual([...groups].sort((a, b) => a - b), groups, 'groups are out of order');
+  assert.ok(help.indexOf('--name ') > groups[0]! && help.indexOf('--name ') < groups[1]!);
+  assert.ok(help.indexOf('--log-level ') > groups[3]! && help.indexOf('--log-level ') < groups[4]!);
+  assert.match(help, /--enable-v2 'false'\n.*\n.*Only the default is accepted: Cairn has no v2 API/);
 });
 
 test('wal dump needs a data dir; unknown wal commands are usage errors', async () => {
