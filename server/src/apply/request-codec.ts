@@ -1,5 +1,5 @@
 import Long from 'long';
-import type { Compare, DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest } from '../mvcc/index.js';
+import { type Compare, CompareTarget, type DeleteRangeRequest, type PutRequest, type RangeRequest, type RequestOp, type TxnRequest } from '../mvcc/index.js';
 import { etcdserverpb } from '../pb/index.js';
 import { assertNever, toLong, toSafeNumber, toUint64 } from '../util/index.js';
 import type { AlarmAction, AlarmKind, MemberRequest } from './requests.js';
@@ -153,13 +153,31 @@ export function deleteFromPb(m: etcdserverpb.IDeleteRangeRequest): DeleteRangeRe
   return strip({ key: m.key ?? new Uint8Array(0), rangeEnd: bytes(m.rangeEnd), prevKv: m.prevKv === true ? true : undefined });
 }
 
+/**
+ * Only the operand the target names goes on the wire: target_union is a oneof, and a message
+ * carrying several members decodes as the last one, whatever the target.
+ */
 export function compareToPb(c: Compare): etcdserverpb.ICompare {
   const m: etcdserverpb.ICompare = { result: c.result, target: c.target, key: c.key, rangeEnd: c.rangeEnd ?? null };
-  if (c.version !== undefined) m.version = c.version;
-  if (c.createRevision !== undefined) m.createRevision = c.createRevision;
-  if (c.modRevision !== undefined) m.modRevision = c.modRevision;
-  if (c.value !== undefined) m.value = c.value;
-  if (c.lease !== undefined) m.lease = i64(c.lease);
+  switch (c.target) {
+    case CompareTarget.VERSION:
+      m.version = c.version ?? 0;
+      break;
+    case CompareTarget.CREATE:
+      m.createRevision = c.createRevision ?? 0;
+      break;
+    case CompareTarget.MOD:
+      m.modRevision = c.modRevision ?? 0;
+      break;
+    case CompareTarget.VALUE:
+      m.value = c.value ?? new Uint8Array(0);
+      break;
+    case CompareTarget.LEASE:
+      m.lease = i64(c.lease ?? 0n);
+      break;
+    default:
+      break; // an unknown target compares nothing (validation refuses it before a proposal)
+  }
   return m;
 }
 

@@ -40,7 +40,8 @@ export function hashKv(core: StoreCore, rev: number): KvHash {
   } finally {
     view.release();
   }
-  return { hash, compactRevision, revision };
+  // etcd's compact revision is -1 until the first compaction, and HashKV reports it so.
+  return { hash, compactRevision: compactRevision === 0 ? -1 : compactRevision, revision };
 }
 
 /** etcd's Hash: the hash of the whole backend, and the store's revision when it was taken. */

@@ -24,15 +24,17 @@ export function applyRange(reader: RangeReader, req: RangeRequest): RangeRespons
   let fetch = limit;
   if (sortOrder !== SortOrder.NONE || filtered) fetch = 0;
   if (fetch > 0) fetch++;
+  const target = req.sortTarget ?? SortTarget.KEY;
+  // Values are dropped after sorting: a keys-only range sorted by value still sorts by value.
+  const keysOnly = req.keysOnly === true;
   const opts: RangeOptions = {
     rev: req.revision ?? 0,
     limit: fetch,
     countOnly: req.countOnly === true,
-    keysOnly: req.keysOnly === true,
+    keysOnly: keysOnly && target !== SortTarget.VALUE,
   };
   const rr = reader.range(req.key, req.rangeEnd, opts);
   let kvs = filtered ? rr.kvs.filter((kv) => keep(req, kv)) : rr.kvs;
-  const target = req.sortTarget ?? SortTarget.KEY;
   // Another target without an order still sorts, ascending; KEY without one is the store's order.
   const order = target !== SortTarget.KEY && sortOrder === SortOrder.NONE ? SortOrder.ASCEND : sortOrder;
   if (order === SortOrder.ASCEND || order === SortOrder.DESCEND) kvs = sortKvs(kvs, target, order === SortOrder.DESCEND);
@@ -41,6 +43,7 @@ export function applyRange(reader: RangeReader, req: RangeRequest): RangeRespons
     kvs = kvs.slice(0, limit);
     more = true;
   }
+  if (keysOnly && target === SortTarget.VALUE) kvs = kvs.map((kv) => ({ ...kv, value: new Uint8Array(0) }));
   return { header: { revision: rr.rev }, kvs, more, count: rr.count };
 }
 
