@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Receives log lines instead of the configured --log-outputs. */
   readonly logSink?: (line: string) => void;
+  /** Stops a serving member when it resolves (default: SIGINT or SIGTERM). */
+  readonly stopSignal?: Promise<string>;
 }
 
 /** The command line: returns the process exit code. */
@@ -56,7 +58,7 @@ async function dispatch(argv: string[], io: Io, opts: RunOptions): Promise<numbe
       const { config, warnings } = loaded;
       const logger: Logger = createLogger({ ...config.log, ...(opts.logSink === undefined ? {} : { sink: opts.logSink }) });
       for (const w of warnings) logger[w.level](w.msg, w.fields);
-      return await serve(config, { ...io, logger });
+      return await serve(config, { ...io, logger, ...(opts.stopSignal === undefined ? {} : { stopSignal: opts.stopSignal }) });
     }
   }
 }

@@ -1,11 +1,22 @@
-import { ConfigError, NotBuiltError } from './errors.js';
+import http from 'node:http';
+import http2 from 'node:http2';
+import { registerServices, maxReceiveBytes } from '../api/index.js';
+import { GrpcServer } from '../api/grpc/index.js';
+import { serveHttp } from '../api/http/endpoints.js';
+import { listenMux } from '../api/http/mux.js';
+import { DEFAULTS, EtcdServer, type ServerConfig } from '../etcdserver/index.js';
+import { errorMessage } from '../util/index.js';
+import { ConfigError } from './errors.js';
 import type { Io } from './io.js';
 import type { Logger } from './logger.js';
 import type { MemberConfig } from './member-config.js';
+import { cairnVersion } from './version.js';
 
 /** What serving gets besides its settings. */
 export interface ServeIo extends Io {
   readonly logger: Logger;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM by default). */
+  readonly stopSignal?: Promise<string>;
 }
 
 /**
@@ -13,14 +24,103 @@ export interface ServeIo extends Io {
  * rather than starting a member that silently does something else than asked.
  */
 export function refuseUnsupported(config: MemberConfig): void {
-  if (config.notSupported.length === 0) return;
-  const list = config.notSupported.map((n) => `--${n.flag} (${n.why})`).join(', ');
+  const notYet = [...config.notSupported];
+  if (config.initialCluster.length > 1) notYet.push({ flag: 'initial-cluster', why: 'clusters of more than one member come with clustering' });
+  if (notYet.length === 0) return;
+  const list = notYet.map((n) => `--${n.flag} (${n.why})`).join(', ');
   throw new ConfigError(`not supported yet: ${list}`);
 }
 
-/** Runs the member until it stops; returns the exit code. The lead wires the member here. */
+/** The member's settings from the command line's. */
+export function serverConfig(c: MemberConfig): ServerConfig {
+  return {
+    name: c.name,
+    dataDir: c.dataDir,
+    ...(c.walDir === '' ? {} : { walDir: c.walDir }),
+    peerUrls: [...c.initialAdvertisePeerUrls],
+    clientUrls: [...c.advertiseClientUrls],
+    initialCluster: new Map(c.initialCluster.map((m) => [m.name, [...m.peerUrls]])),
+    initialClusterToken: c.initialClusterToken,
+    heartbeatMs: c.heartbeatMs,
+    electionMs: c.electionMs,
+    snapshotCount: c.snapshotCount,
+    maxSnapshots: c.maxSnapshots,
+    maxWals: c.maxWals,
+    quotaBackendBytes: c.quotaBackendBytes ?? Number.MAX_SAFE_INTEGER,
+    maxRequestBytes: c.maxRequestBytes || DEFAULTS.maxRequestBytes,
+    maxTxnOps: c.maxTxnOps,
+    autoCompactionMode: c.autoCompaction.mode,
+    autoCompactionRetention: c.autoCompaction.mode === 'periodic' ? c.autoCompaction.retentionMs : c.autoCompaction.retentionRevisions,
+  };
+}
+
+/**
+ * Runs a member until it is asked to stop: the member itself, the gRPC API and HTTP endpoints
+ * on every --listen-client-urls (HTTP/1.1 and HTTP/2 on one port, as etcd), the HTTP endpoints
+ * alone on every --listen-metrics-urls. Returns the exit code.
+ */
 export async function serve(config: MemberConfig, io: ServeIo): Promise<number> {
   refuseUnsupported(config);
-  io.logger.debug('serving', { name: config.name, 'data-dir': config.dataDir });
-  throw new NotBuiltError('the member is being built (issue 6)');
+  const log = io.logger;
+  const member = await EtcdServer.start(serverConfig(config));
+  log.info('member started', { name: config.name, 'data-dir': config.dataDir, 'local-member-id': member.memberId.toString(16), 'cluster-id': member.clusterId.toString(16) });
+  const httpOpts = { cairnVersion: cairnVersion() };
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    for (const raw of config.listenClientUrls) {
+      const url = new URL(raw);
+      const h2 = http2.createServer({ maxSessionMemory: 64 });
+      const h1 = http.createServer((req, res) => {
+        if (!serveHttp(member, httpOpts, req, res)) {
+          res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end('404 page not found\n');
+        }
+      });
+      const grpc = new GrpcServer({
+        server: h2,
+        maxReceiveMessageLength: maxReceiveBytes({ maxRequestBytes: config.maxRequestBytes }),
+        keepaliveMinTimeMs: config.grpcKeepaliveMinTimeMs,
+        keepaliveTimeMs: config.grpcKeepaliveIntervalMs,
+        keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
+      });
+      registerServices(grpc, member, { maxRequestBytes: config.maxRequestBytes, maxTxnOps: config.maxTxnOps, progressNotifyIntervalMs: config.experimental.watchProgressNotifyIntervalMs });
+      const mux = await listenMux(url.hostname, Number(url.port || 2379), h2, h1);
+      closers.push(async () => {
+        await mux.close();
+        await grpc.close();
+        h1.closeAllConnections();
+      });
+      log.info('serving client traffic insecurely; this is strongly discouraged!', { address: `${url.hostname}:${mux.port}` });
+    }
+    for (const raw of config.listenMetricsUrls) {
+      const url = new URL(raw);
+      const s = http.createServer((req, res) => {
+        if (!serveHttp(member, httpOpts, req, res)) {
+          res.writeHead(404);
+          res.end();
+        }
+      });
+      await new Promise<void>((resolve, reject) => s.once('error', reject).listen(Number(url.port), url.hostname, resolve));
+      closers.push(() => new Promise((resolve) => s.close(() => resolve())));
+      log.info('serving metrics', { address: raw });
+    }
+    log.info('ready to serve client requests');
+    const why = await (io.stopSignal ?? stopSignal());
+    log.info('received signal; shutting down', { signal: why });
+    return 0;
+  } catch (err) {
+    log.error('serving failed', { error: errorMessage(err) });
+    return 1;
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await member.stop();
+    log.info('member stopped', { name: config.name });
+  }
+}
+
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
 }

@@ -83,6 +83,7 @@ export class EtcdServer implements EtcdServerApi {
   private term = 0;
   private leader = 0n;
   private stopped = false;
+  private campaigned = false;
   private readonly timers: NodeJS.Timeout[] = [];
 
   private constructor(
@@ -124,8 +125,7 @@ export class EtcdServer implements EtcdServerApi {
     const compaction = setInterval(() => compactor.check(), 1000);
     for (const t of [tick, leases, compaction]) t.unref();
     this.timers.push(tick, leases, compaction);
-    // A cluster of one need not wait out an election timeout to elect itself.
-    if (this.raft.node.raft.trk.voterNodes().length === 1) this.raft.node.campaign();
+    this.campaignIfAlone();
     this.scheduleReady();
   }
 
@@ -147,6 +147,7 @@ export class EtcdServer implements EtcdServerApi {
       // Messages to peers would go out here (clustering); a member alone has none.
       this.apply(rd);
       node.advance(rd);
+      this.campaignIfAlone();
       this.reads.onReadStates(rd.readStates);
       await this.snapshots.maybeSnapshot(this.raft.node);
     }
@@ -216,6 +217,19 @@ export class EtcdServer implements EtcdServerApi {
     this.waiters.delete(id);
     clearTimeout(w.timer);
     w.resolve(outcome);
+  }
+
+  /**
+   * A member that is the only voter need not wait out an election timeout: it campaigns as soon
+   * as it knows the configuration (at once when new; after replaying the log on restart).
+   */
+  private campaignIfAlone(): void {
+    const r = this.raft.node.raft;
+    if (this.campaigned || r.state !== 'StateFollower' || r.lead !== 0n) return;
+    const voters = r.trk.voterNodes();
+    if (voters.length !== 1 || voters[0] !== r.id) return;
+    this.campaigned = true;
+    this.raft.node.campaign();
   }
 
   private onLeaderChange(lead: bigint, isLeader: boolean): void {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { FLAGS, flagEnvName, flagOrEnv, run, serveHelp } from '../../../server/src/cli/index.js';
 
@@ -19,14 +22,28 @@ test('--version prints the version and the etcd API version', async () => {
   assert.equal(await run(['--name', 'x', '--version'], c.io), 0);
 });
 
-test('serving parses the whole config, logs its warnings, then says the member is not built (exit 2)', async () => {
-  const c = capture();
-  const code = await run(['--name', 'm1', '--enable-pprof'], c.io, { env: { ETCD_BOGUS: '1' }, logSink: (l) => c.logs.push(l) });
-  assert.equal(code, 2);
-  assert.match(c.err.join('\n'), /the member is being built \(issue 6\)/);
-  const msgs = c.logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
-  assert.ok(msgs.includes('unrecognized environment variable'), msgs.join('; '));
-  assert.ok(msgs.some((m) => m.startsWith('--enable-pprof is ignored')), msgs.join('; '));
+test('serving parses the whole config, logs its warnings, serves, and stops cleanly (exit 0)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-run-'));
+  try {
+    const c = capture();
+    let ready: (why: string) => void = () => undefined;
+    const stop = new Promise<string>((resolve) => {
+      ready = resolve;
+    });
+    const sink = (l: string): void => {
+      c.logs.push(l);
+      if ((JSON.parse(l) as { msg: string }).msg === 'ready to serve client requests') ready('test');
+    };
+    const argv = ['--name', 'm1', '--enable-pprof', '--data-dir', join(dir, 'm1.etcd'), '--listen-client-urls', 'http://127.0.0.1:0', '--advertise-client-urls', 'http://127.0.0.1:2379'];
+    const code = await run(argv, c.io, { env: { ETCD_BOGUS: '1' }, logSink: sink, stopSignal: stop });
+    assert.equal(code, 0, c.err.join('\n'));
+    const msgs = c.logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    assert.ok(msgs.includes('unrecognized environment variable'), msgs.join('; '));
+    assert.ok(msgs.some((m) => m.startsWith('--enable-pprof is ignored')), msgs.join('; '));
+    assert.ok(msgs.includes('member started') && msgs.includes('member stopped'), msgs.join('; '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('settings that are not supported yet stop serving with exit 1 and name the flags', async () => {
