@@ -202,4 +202,42 @@ add('ResignResponse', el.ResignResponse, { header });
 add('ProclaimRequest', el.ProclaimRequest, { leader: leaderKey, value: b('v2') });
 add('ProclaimResponse', el.ProclaimResponse, { header });
 
+// What a member proposes through raft (raft_internal.proto): every request field set, from the
+// samples above.
+const sampleOf = (name: string): object => (samples.find((x) => x.name === name) as Sample).value;
+const requestHeader: pb.IRequestHeader = { ID: U64MAX, username: 'root', authRevision: 9 };
+const authenticate: pb.IInternalAuthenticateRequest = { name: 'u', password: 'p', simpleToken: 't.1' };
+add('RequestHeader', pb.RequestHeader, requestHeader);
+add('InternalAuthenticateRequest', pb.InternalAuthenticateRequest, authenticate);
+add('EmptyResponse', pb.EmptyResponse, {});
+add('InternalRaftRequest', pb.InternalRaftRequest, {
+  header: requestHeader,
+  ID: 7,
+  range,
+  put,
+  deleteRange: del,
+  txn,
+  compaction: sampleOf('CompactionRequest'),
+  leaseGrant: sampleOf('LeaseGrantRequest'),
+  leaseRevoke: sampleOf('LeaseRevokeRequest'),
+  alarm: sampleOf('AlarmRequest'),
+  leaseCheckpoint: sampleOf('LeaseCheckpointRequest'),
+  authEnable: sampleOf('AuthEnableRequest'),
+  authDisable: sampleOf('AuthDisableRequest'),
+  authenticate,
+  authUserAdd: sampleOf('AuthUserAddRequest'),
+  authUserDelete: sampleOf('AuthUserDeleteRequest'),
+  authUserGet: sampleOf('AuthUserGetRequest'),
+  authUserChangePassword: sampleOf('AuthUserChangePasswordRequest'),
+  authUserGrantRole: sampleOf('AuthUserGrantRoleRequest'),
+  authUserRevokeRole: sampleOf('AuthUserRevokeRoleRequest'),
+  authUserList: sampleOf('AuthUserListRequest'),
+  authRoleList: sampleOf('AuthRoleListRequest'),
+  authRoleAdd: sampleOf('AuthRoleAddRequest'),
+  authRoleDelete: sampleOf('AuthRoleDeleteRequest'),
+  authRoleGet: sampleOf('AuthRoleGetRequest'),
+  authRoleGrantPermission: sampleOf('AuthRoleGrantPermissionRequest'),
+  authRoleRevokePermission: sampleOf('AuthRoleRevokePermissionRequest'),
+});
+
 export const SAMPLES: readonly Sample[] = samples;
