@@ -1,4 +1,4 @@
-export { registerServices, guarded } from './register.js';
+export { type GrpcMetrics, type GrpcType, counted, guarded, registerServices } from './register.js';
 export { type ApiLimits, DEFAULT_API_LIMITS, GRPC_OVERHEAD_BYTES, maxReceiveBytes } from './limits.js';
 export {
   COMPACTED, FUTURE_REVISION, NO_LEADER, REQUEST_ERROR_CODES, SERVER_ERROR_CODES, type ClientError, SnapshotIncompleteError,

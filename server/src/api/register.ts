@@ -16,9 +16,9 @@ import { watchMethod } from './watch-service.js';
  * `server`. The GrpcServer should have been made with `maxReceiveMessageLength:
  * maxReceiveBytes(limits)` (see limits.ts), as etcd sizes its gRPC receive limit.
  */
-export function registerServices(grpc: GrpcServer, server: EtcdServerApi, limits: Partial<ApiLimits> = {}): void {
+export function registerServices(grpc: GrpcServer, server: EtcdServerApi, limits: Partial<ApiLimits> = {}, metrics: GrpcMetrics = NO_METRICS): void {
   const l: ApiLimits = { ...DEFAULT_API_LIMITS, ...limits };
-  const guard = (methods: readonly AnyMethod[]): AnyMethod[] => methods.map((m) => guarded(m, server, l.leaderCheckIntervalMs));
+  const guard = (methods: readonly AnyMethod[]): AnyMethod[] => methods.map((m) => counted(guarded(m, server, l.leaderCheckIntervalMs), metrics));
   grpc.addService('etcdserverpb.KV', guard(kvMethods(server, l)));
   grpc.addService('etcdserverpb.Watch', guard([watchMethod(server, l) as AnyMethod]));
   grpc.addService('etcdserverpb.Lease', guard(leaseMethods(server)));
@@ -75,4 +75,38 @@ export function guarded(m: AnyMethod, server: EtcdServerApi, leaderCheckInterval
   }
   const b = m;
   return { ...b, handler: (call: ServerDuplexCall<unknown, unknown>) => wrapStream(call, (x) => b.handler(x)) };
+}
+
+/** What the API counts per call (grpc_server_started_total, grpc_server_handled_total). */
+export interface GrpcMetrics {
+  started(type: GrpcType, service: string, method: string): void;
+  handled(type: GrpcType, service: string, method: string, code: string): void;
+}
+
+export type GrpcType = 'unary' | 'client_stream' | 'server_stream' | 'bidi_stream';
+
+const NO_METRICS: GrpcMetrics = { started: () => undefined, handled: () => undefined };
+
+/** gRPC's code names, as go-grpc-prometheus labels them. */
+const CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+
+/** Counts a method's calls as started and, with their status code, as handled. */
+export function counted(m: AnyMethod, metrics: GrpcMetrics): AnyMethod {
+  if (metrics === NO_METRICS) return m;
+  const [, service = '', method = ''] = m.path.split('/');
+  const type: GrpcType = m.requestStream ? (m.responseStream ? 'bidi_stream' : 'client_stream') : m.responseStream ? 'server_stream' : 'unary';
+  const run = async <T>(fn: () => Promise<T> | T): Promise<T> => {
+    metrics.started(type, service, method);
+    try {
+      const r = await fn();
+      metrics.handled(type, service, method, 'OK');
+      return r;
+    } catch (err) {
+      const code = err instanceof GrpcError ? err.code : 2;
+      metrics.handled(type, service, method, CODE_NAMES[code] ?? 'Unknown');
+      throw err;
+    }
+  };
+  const h = m.handler as (...args: unknown[]) => unknown;
+  return { ...m, handler: (...args: unknown[]) => run(() => h(...args)) } as AnyMethod;
 }

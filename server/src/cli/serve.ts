@@ -83,7 +83,15 @@ export async function serve(config: MemberConfig, io: ServeIo): Promise<number> 
         keepaliveTimeMs: config.grpcKeepaliveIntervalMs,
         keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
       });
-      registerServices(grpc, member, { maxRequestBytes: config.maxRequestBytes, maxTxnOps: config.maxTxnOps, progressNotifyIntervalMs: config.experimental.watchProgressNotifyIntervalMs });
+      registerServices(
+        grpc,
+        member,
+        { maxRequestBytes: config.maxRequestBytes, maxTxnOps: config.maxTxnOps, progressNotifyIntervalMs: config.experimental.watchProgressNotifyIntervalMs },
+        {
+          started: (t, s, m) => member.metrics.grpcStarted.inc({ grpc_type: t, grpc_service: s, grpc_method: m }),
+          handled: (t, s, m, code) => member.metrics.grpcHandled.inc({ grpc_type: t, grpc_service: s, grpc_method: m, grpc_code: code }),
+        },
+      );
       const mux = await listenMux(url.hostname, Number(url.port || 2379), h2, h1);
       closers.push(async () => {
         await mux.close();
