@@ -13,6 +13,8 @@ export function serveHelp(): string {
     '    Serve with the settings of an etcd YAML config file (flags and ETCD_* are then ignored).',
     '  cairn wal dump --data-dir DIR',
     '    Print every record of a member\'s WAL.',
+    '  cairn snapshot status FILE [-w simple|json|table]',
+    '    Print a bbolt snapshot\'s hash, revision, key count and size, as etcdctl snapshot status does.',
     '  cairn --version',
     '  cairn -h | --help',
     '',

@@ -6,6 +6,7 @@ import { stdio, type Io } from './io.js';
 import { createLogger, type Logger } from './logger.js';
 import { serve } from './serve.js';
 import { API_VERSION, cairnVersion } from './version.js';
+import { snapshotStatusCommand } from './snapshot-status.js';
 import { WAL_DUMP_USAGE, walDump } from './wal-dump.js';
 
 export type { Io } from './io.js';
@@ -14,6 +15,7 @@ export type { Io } from './io.js';
 const SHORT_USAGE = `usage: cairn [flags]                   serve as an etcd member
        cairn --config-file FILE
        cairn wal dump --data-dir DIR   print every record of a member's WAL
+       cairn snapshot status FILE [-w simple|json|table]   etcd's status of a bbolt snapshot
        cairn --version | --help        (--help lists every flag)`;
 
 /** Test seams: the environment and the logger serving uses. */
@@ -44,6 +46,7 @@ async function dispatch(argv: string[], io: Io, opts: RunOptions): Promise<numbe
   const [cmd, sub, ...rest] = argv;
   if (cmd === 'version') return printVersion(io);
   if (cmd === 'help') return printHelp(io);
+  if (cmd === 'snapshot' && sub === 'status') return snapshotStatusCommand(rest, io.out);
   if (cmd === 'wal') {
     if (sub === 'dump') return walDump(rest, io.out);
     throw new UsageError(`unknown wal command ${JSON.stringify(sub ?? '')}\n${WAL_DUMP_USAGE}`);
