@@ -1,10 +1,8 @@
 import Long from 'long';
 import type { Header } from '../etcdserver/server-api.js';
-import type {
-  Compare, DeleteRangeRequest, DeleteRangeResponse, KeyValue, PutRequest, PutResponse, RangeRequest, RangeResponse,
-  RequestOp, ResponseOp, TxnRequest, TxnResponse,
-} from '../mvcc/index.js';
+import type { DeleteRangeResponse, KeyValue, PutResponse, RangeResponse, ResponseOp, TxnResponse } from '../mvcc/index.js';
 import { etcdserverpb as pb, type mvccpb } from '../pb/index.js';
+import { clampToSafeNumber } from '../util/index.js';
 
 /*
  * Wire messages ↔ the plain requests and responses of mvcc and the member. Decoded messages
@@ -14,21 +12,9 @@ import { etcdserverpb as pb, type mvccpb } from '../pb/index.js';
 
 type Int64 = number | Long | null | undefined;
 
-const EMPTY = new Uint8Array(0);
-
-/**
- * An int64 field as a number. Values beyond 2^53 are clamped rather than refused: every field
- * read this way is a revision, count or limit, for which "larger than any real one" means the
- * same as the exact value (a future revision, no limit).
- */
+/** An int64 field as a number, clamped to the safe range (see clampToSafeNumber). */
 export function num(v: Int64): number {
-  if (v === null || v === undefined) return 0;
-  if (typeof v === 'number') return v;
-  if (v.isZero()) return 0;
-  const n = v.toNumber();
-  if (n > Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
-  if (n < Number.MIN_SAFE_INTEGER) return Number.MIN_SAFE_INTEGER;
-  return n;
+  return clampToSafeNumber(v);
 }
 
 /** A signed int64 field (lease ids) as a bigint, exactly. */
@@ -82,68 +68,8 @@ export function kvToPb(kv: KeyValue): mvccpb.IKeyValue {
 
 // ---- requests ---------------------------------------------------------------------------
 
-export function rangeFromPb(r: pb.IRangeRequest): RangeRequest {
-  return {
-    key: r.key ?? EMPTY,
-    rangeEnd: r.rangeEnd ?? EMPTY,
-    limit: num(r.limit),
-    revision: num(r.revision),
-    sortOrder: r.sortOrder ?? 0,
-    sortTarget: r.sortTarget ?? 0,
-    serializable: r.serializable === true,
-    keysOnly: r.keysOnly === true,
-    countOnly: r.countOnly === true,
-    minModRevision: num(r.minModRevision),
-    maxModRevision: num(r.maxModRevision),
-    minCreateRevision: num(r.minCreateRevision),
-    maxCreateRevision: num(r.maxCreateRevision),
-  };
-}
-
-export function putFromPb(r: pb.IPutRequest): PutRequest {
-  return {
-    key: r.key ?? EMPTY,
-    value: r.value ?? EMPTY,
-    lease: signed(r.lease),
-    prevKv: r.prevKv === true,
-    ignoreValue: r.ignoreValue === true,
-    ignoreLease: r.ignoreLease === true,
-  };
-}
-
-export function deleteRangeFromPb(r: pb.IDeleteRangeRequest): DeleteRangeRequest {
-  return { key: r.key ?? EMPTY, rangeEnd: r.rangeEnd ?? EMPTY, prevKv: r.prevKv === true };
-}
-
-function compareFromPb(c: pb.ICompare): Compare {
-  return {
-    result: c.result ?? 0,
-    target: c.target ?? 0,
-    key: c.key ?? EMPTY,
-    rangeEnd: c.rangeEnd ?? EMPTY,
-    version: num(c.version),
-    createRevision: num(c.createRevision),
-    modRevision: num(c.modRevision),
-    value: c.value ?? EMPTY,
-    lease: signed(c.lease),
-  };
-}
-
-function requestOpFromPb(op: pb.IRequestOp): RequestOp {
-  if (op.requestRange) return { range: rangeFromPb(op.requestRange) };
-  if (op.requestPut) return { put: putFromPb(op.requestPut) };
-  if (op.requestDeleteRange) return { deleteRange: deleteRangeFromPb(op.requestDeleteRange) };
-  if (op.requestTxn) return { txn: txnFromPb(op.requestTxn) };
-  return {};
-}
-
-export function txnFromPb(r: pb.ITxnRequest): TxnRequest {
-  return {
-    compare: (r.compare ?? []).map(compareFromPb),
-    success: (r.success ?? []).map(requestOpFromPb),
-    failure: (r.failure ?? []).map(requestOpFromPb),
-  };
-}
+// The wire → plain request decoders are apply's (the same ones read the entries raft carries).
+export { deleteFromPb as deleteRangeFromPb, putFromPb, rangeFromPb, txnFromPb } from '../apply/index.js';
 
 // ---- responses ----------------------------------------------------------------------------
 

@@ -1,8 +1,13 @@
 import Long from 'long';
 import { type Compare, CompareTarget, type DeleteRangeRequest, type PutRequest, type RangeRequest, type RequestOp, type TxnRequest } from '../mvcc/index.js';
 import { etcdserverpb } from '../pb/index.js';
-import { assertNever, toLong, toSafeNumber, toUint64 } from '../util/index.js';
+import { assertNever, clampToSafeNumber, toLong, toSafeNumber, toUint64 } from '../util/index.js';
 import type { AlarmAction, AlarmKind, MemberRequest } from './requests.js';
+
+/*
+ * The KV request decoders below also serve the API layer (wire → plain requests), so a client's
+ * request and the entry that carries it through raft read the same way.
+ */
 
 /**
  * The bytes a member proposes: etcd's InternalRaftRequest, with `header.ID` tying the entry
@@ -81,8 +86,9 @@ function bytes(b: Uint8Array | null | undefined): Uint8Array | undefined {
   return b == null || b.byteLength === 0 ? undefined : b;
 }
 
-function num(v: Long | number | null | undefined, what: string): number | undefined {
-  const n = v == null ? 0 : toSafeNumber(v, what);
+/** An int64 field of a client's request: clamped (see clampToSafeNumber); 0 is absent. */
+function num(v: Long | number | null | undefined): number | undefined {
+  const n = clampToSafeNumber(v);
   return n === 0 ? undefined : n;
 }
 
@@ -108,17 +114,17 @@ export function rangeFromPb(m: etcdserverpb.IRangeRequest): RangeRequest {
   return strip({
     key: m.key ?? new Uint8Array(0),
     rangeEnd: bytes(m.rangeEnd),
-    limit: num(m.limit, 'limit'),
-    revision: num(m.revision, 'revision'),
+    limit: num(m.limit),
+    revision: num(m.revision),
     sortOrder: m.sortOrder ?? undefined,
     sortTarget: m.sortTarget ?? undefined,
     serializable: m.serializable === true ? true : undefined,
     keysOnly: m.keysOnly === true ? true : undefined,
     countOnly: m.countOnly === true ? true : undefined,
-    minModRevision: num(m.minModRevision, 'min_mod_revision'),
-    maxModRevision: num(m.maxModRevision, 'max_mod_revision'),
-    minCreateRevision: num(m.minCreateRevision, 'min_create_revision'),
-    maxCreateRevision: num(m.maxCreateRevision, 'max_create_revision'),
+    minModRevision: num(m.minModRevision),
+    maxModRevision: num(m.maxModRevision),
+    minCreateRevision: num(m.minCreateRevision),
+    maxCreateRevision: num(m.maxCreateRevision),
   });
 }
 
@@ -189,9 +195,9 @@ export function compareFromPb(m: etcdserverpb.ICompare): Compare {
     target: m.target ?? 0,
     key: m.key ?? new Uint8Array(0),
     rangeEnd: bytes(m.rangeEnd),
-    version: which === 'version' ? toSafeNumber(m.version, 'version') : undefined,
-    createRevision: which === 'createRevision' ? toSafeNumber(m.createRevision, 'create_revision') : undefined,
-    modRevision: which === 'modRevision' ? toSafeNumber(m.modRevision, 'mod_revision') : undefined,
+    version: which === 'version' ? clampToSafeNumber(m.version) : undefined,
+    createRevision: which === 'createRevision' ? clampToSafeNumber(m.createRevision) : undefined,
+    modRevision: which === 'modRevision' ? clampToSafeNumber(m.modRevision) : undefined,
     value: which === 'value' ? (m.value ?? new Uint8Array(0)) : undefined,
     lease: which === 'lease' ? i64From(m.lease) : undefined,
   });

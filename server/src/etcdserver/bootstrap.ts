@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import Long from 'long';
 import { etcdserverpb } from '../pb/index.js';
-import { type ConfState, MemoryStorage, RawNode, type Snapshot, emptyConfState, index, nodeId, term } from '../raft/index.js';
+import { MemoryStorage, RawNode, type Snapshot, index, nodeId, term } from '../raft/index.js';
 import { Snapshotter } from '../snap/index.js';
 import { toUint64 } from '../util/index.js';
 import { Wal, validSnapshots } from '../wal/index.js';
@@ -90,9 +90,4 @@ async function restart(cfg: ServerConfig, snapshotter: Snapshotter, random: (n: 
   raftStorage.append(entries);
   const node = new RawNode(raftConfig(cfg, memberId, raftStorage, random));
   return { wal, snapshotter, raftStorage, node, memberId, clusterId, snapshot, initialMembers: [] };
-}
-
-/** The conf state a snapshot at `i` records: raft's current configuration. */
-export function confStateOf(node: RawNode): ConfState {
-  return node.raft.trk.confState() ?? emptyConfState();
 }

@@ -25,6 +25,7 @@ import { ServerError } from './errors.js';
 import { IdGenerator } from './ids.js';
 import { Membership, memberFromJson } from './membership.js';
 import { ReadIndexer } from './read-index.js';
+import { Waiters } from './waiters.js';
 import type {
   AlarmMember,
   AlarmType,
@@ -72,7 +73,7 @@ export class EtcdServer implements EtcdServerApi {
   private readonly alarmStore: AlarmStore;
   private readonly applier: Applier;
   private readonly ids: IdGenerator;
-  private readonly waiters = new Map<bigint, { resolve: (o: ApplyOutcome) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly waiters: Waiters<ApplyOutcome>;
   private readonly reads: ReadIndexer;
   private readonly snapshots: Snapshots;
   private proposals: { id: bigint; data: Uint8Array }[] = [];
@@ -103,6 +104,7 @@ export class EtcdServer implements EtcdServerApi {
     this.alarmStore = new AlarmStore(backend);
     this.applier = new Applier({ store, ops: this.ops, lessor, alarms: this.alarmStore });
     this.ids = new IdGenerator(raft.memberId, Date.now());
+    this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc());
     this.appliedIndex = raft.snapshot?.metadata.index ?? index(0);
     this.reads = new ReadIndexer(raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
     this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex);
@@ -187,7 +189,7 @@ export class EtcdServer implements EtcdServerApi {
         }
         const outcome = this.applier.apply(decoded.req);
         this.backend.setConsistentIndex(e.index, e.term);
-        this.answer(decoded.id, outcome);
+        this.waiters.resolve(decoded.id, outcome);
         return;
       }
     } else {
@@ -209,14 +211,6 @@ export class EtcdServer implements EtcdServerApi {
       if (c.type === ConfChangeType.AddNode && cc.context.byteLength > 0) this.membership.add(memberFromJson(Buffer.from(cc.context).toString()));
       if (c.type === ConfChangeType.RemoveNode) this.membership.remove(c.nodeId);
     }
-  }
-
-  private answer(id: bigint, outcome: ApplyOutcome): void {
-    const w = this.waiters.get(id);
-    if (w === undefined) return;
-    this.waiters.delete(id);
-    clearTimeout(w.timer);
-    w.resolve(outcome);
   }
 
   /**
@@ -270,15 +264,7 @@ export class EtcdServer implements EtcdServerApi {
     const id = this.ids.next();
     const data = encodeRequest(id, req);
     if (data.byteLength > this.cfg.maxRequestBytes) return Promise.reject(new ServerError('requestTooLarge'));
-    const p = new Promise<ApplyOutcome>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(id);
-        this.metrics.proposalsFailed.inc();
-        reject(new ServerError('timeout'));
-      }, requestTimeoutMs(this.cfg));
-      timer.unref();
-      this.waiters.set(id, { resolve, reject, timer });
-    });
+    const p = this.waiters.register(id);
     this.proposals.push({ id, data });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -470,11 +456,7 @@ export class EtcdServer implements EtcdServerApi {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     const stopped = new ServerError('stopped');
-    for (const [, w] of this.waiters) {
-      clearTimeout(w.timer);
-      w.reject(stopped);
-    }
-    this.waiters.clear();
+    this.waiters.rejectAll(stopped);
     this.reads.failAll(stopped);
     await this.processing.catch(() => undefined);
     this.store.close();

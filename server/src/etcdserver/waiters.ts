@@ -13,12 +13,17 @@ interface Waiter<T> {
 export class Waiters<T> {
   private readonly waiting = new Map<bigint, Waiter<T>>();
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    /** Told of each request that timed out (etcd counts them as failed proposals). */
+    private readonly onTimeout: () => void = () => undefined,
+  ) {}
 
   register(id: bigint): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
+        this.onTimeout();
         reject(new ServerError('timeout'));
       }, this.timeoutMs);
       timer.unref();

@@ -24,6 +24,17 @@ export function toSafeNumber(v: Int64Like | null | undefined, field: string): nu
   return n;
 }
 
+/**
+ * A decoded signed 64-bit integer as a number, clamped to ±(2^53-1) rather than refused: for
+ * revisions, counts and limits a client sends, "larger than any real one" means the same as the
+ * exact value (a future revision, no limit).
+ */
+export function clampToSafeNumber(v: Int64Like | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  const n = typeof v === 'number' ? v : Number(BigInt.asIntN(64, toUint64(v)));
+  return Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
+}
+
 /** Converts a decoded unsigned 64-bit integer to a bigint, exactly. */
 export function toUint64(v: Int64Like | null | undefined): bigint {
   if (v === null || v === undefined) return 0n;

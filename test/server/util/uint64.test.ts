@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Long from 'long';
-import { IntegerRangeError, hex16, hex8, toLong, toSafeNumber, toUint64 } from '../../../server/src/util/index.js';
+import { IntegerRangeError, clampToSafeNumber, hex16, hex8, toLong, toSafeNumber, toUint64 } from '../../../server/src/util/index.js';
 
 test('toSafeNumber accepts numbers and Longs up to 2^53-1 and refuses beyond', () => {
   assert.equal(toSafeNumber(42, 'x'), 42);
@@ -29,4 +29,13 @@ test('hex16 formats as etcd names files', () => {
 test('hex8 formats a CRC as 8 hex digits', () => {
   assert.equal(hex8(0), '00000000');
   assert.equal(hex8(0xe3069283), 'e3069283');
+});
+
+test('clampToSafeNumber reads signed 64-bit values, clamping beyond ±(2^53-1)', () => {
+  assert.equal(clampToSafeNumber(undefined), 0);
+  assert.equal(clampToSafeNumber(42), 42);
+  assert.equal(clampToSafeNumber(Long.fromNumber(-7)), -7);
+  assert.equal(clampToSafeNumber(Long.fromString('9223372036854775807')), Number.MAX_SAFE_INTEGER);
+  assert.equal(clampToSafeNumber(Long.fromString('-9223372036854775808')), Number.MIN_SAFE_INTEGER);
+  assert.equal(clampToSafeNumber(Long.fromString(String(2 ** 40), false)), 2 ** 40);
 });
