@@ -6,6 +6,7 @@ import { stdio, type Io } from './io.js';
 import { createLogger, type Logger } from './logger.js';
 import { serve } from './serve.js';
 import { API_VERSION, cairnVersion } from './version.js';
+import { snapshotRestoreCommand } from './snapshot-restore.js';
 import { snapshotStatusCommand } from './snapshot-status.js';
 import { WAL_DUMP_USAGE, walDump } from './wal-dump.js';
 
@@ -16,6 +17,7 @@ const SHORT_USAGE = `usage: cairn [flags]                   serve as an etcd mem
        cairn --config-file FILE
        cairn wal dump --data-dir DIR   print every record of a member's WAL
        cairn snapshot status FILE [-w simple|json|table]   etcd's status of a bbolt snapshot
+       cairn snapshot restore FILE --data-dir DIR [--name, --initial-cluster...]   a data dir from a snapshot
        cairn --version | --help        (--help lists every flag)`;
 
 /** Test seams: the environment and the logger serving uses. */
@@ -47,6 +49,7 @@ async function dispatch(argv: string[], io: Io, opts: RunOptions): Promise<numbe
   if (cmd === 'version') return printVersion(io);
   if (cmd === 'help') return printHelp(io);
   if (cmd === 'snapshot' && sub === 'status') return snapshotStatusCommand(rest, io.out);
+  if (cmd === 'snapshot' && sub === 'restore') return snapshotRestoreCommand(rest, toolLogger(io, opts));
   if (cmd === 'wal') {
     if (sub === 'dump') return walDump(rest, io.out);
     throw new UsageError(`unknown wal command ${JSON.stringify(sub ?? '')}\n${WAL_DUMP_USAGE}`);
@@ -64,6 +67,11 @@ async function dispatch(argv: string[], io: Io, opts: RunOptions): Promise<numbe
       return await serve(config, { ...io, logger, ...(opts.stopSignal === undefined ? {} : { stopSignal: opts.stopSignal }) });
     }
   }
+}
+
+/** The logger of a one-shot tool: JSON lines on stderr, as etcdctl's. */
+function toolLogger(io: Io, opts: RunOptions): Logger {
+  return createLogger({ level: 'info', format: 'json', outputs: ['stderr'], sink: opts.logSink ?? ((line) => io.err(line.trimEnd())) });
 }
 
 function printVersion(io: Io): number {

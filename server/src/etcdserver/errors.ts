@@ -40,3 +40,6 @@ export type ServerErrorKind = keyof typeof SERVER_ERROR_TEXT;
 
 /** A data dir or configuration a member cannot start from (names what is wrong). */
 export class BootstrapError extends CairnError {}
+
+/** A snapshot restore refused (bad input, an existing target) or failed; nothing is left behind. */
+export class RestoreError extends CairnError {}

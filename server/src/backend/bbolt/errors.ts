@@ -53,7 +53,17 @@ export class BboltKeyOrderError extends BboltCorruptError {}
 export class BboltUnreachablePageError extends BboltCorruptError {}
 
 /** A snapshot file whose 32-byte SHA-256 trailer does not match the bytes before it. */
-export class BboltSnapshotHashError extends BboltCorruptError {}
+export class BboltSnapshotHashError extends BboltCorruptError {
+  /** The digest the trailer holds and the one computed over the db bytes. */
+  readonly expected: Buffer;
+  readonly got: Buffer;
+
+  constructor(where: BboltLocation, expected: Buffer, got: Buffer) {
+    super(where, `SHA-256 trailer ${expected.toString('hex')} does not match the ${where.offset} db bytes before it (sha256 ${got.toString('hex')})`);
+    this.expected = expected;
+    this.got = got;
+  }
+}
 
 /** Writer input that bbolt cannot hold: unordered or duplicate names or keys, empty keys. */
 export class BboltInputError extends CairnError {}

@@ -52,10 +52,7 @@ export async function verifySnapshotFile(path: string): Promise<SnapshotFileChec
     const trailer = Buffer.alloc(SHA256_TRAILER_BYTES);
     const { bytesRead } = await file.read(trailer, 0, SHA256_TRAILER_BYTES, dbSize);
     if (bytesRead !== SHA256_TRAILER_BYTES || !computed.equals(trailer)) {
-      throw new BboltSnapshotHashError(
-        { file: path, offset: dbSize },
-        `SHA-256 trailer ${trailer.toString('hex')} does not match the ${dbSize} db bytes (sha256 ${computed.toString('hex')})`,
-      );
+      throw new BboltSnapshotHashError({ file: path, offset: dbSize }, trailer, computed);
     }
     return { hasHash: true, dbSize };
   } finally {
