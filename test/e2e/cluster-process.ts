@@ -91,6 +91,8 @@ export interface StartOptions {
   readonly extraArgs?: readonly string[];
   /** Member name; m1 for Cairn and e1 for etcd unless given (the differential test gives both the same). */
   readonly name?: string;
+  /** Runs once before the first launch, given where the member will live (e.g. to restore a snapshot there). */
+  readonly prepare?: (m: { dataDir: string; name: string; peerUrl: string }) => Promise<void>;
 }
 
 /**
@@ -119,6 +121,7 @@ export class MemberProcess {
     const m = new MemberProcess(kind, opts.name ?? (kind === 'cairn' ? 'm1' : 'e1'));
     m.clientPort = await freePort();
     m.peerPort = await freePort();
+    await opts.prepare?.({ dataDir: m.dataDir, name: m.name, peerUrl: `http://127.0.0.1:${m.peerPort}` });
     await m.launch(opts);
     return m;
   }
