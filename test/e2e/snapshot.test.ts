@@ -88,6 +88,9 @@ describe('snapshots between etcd 3.4.23 and Cairn', () => {
     assert.equal(await ok(src, ['snapshot', 'save', file]), `Snapshot saved at ${file}\n`);
     const status = JSON.parse((await etcdctl(['snapshot', 'status', file, '-w', 'json'])).stdout) as { revision: number; totalKey: number };
     assert.equal(status.revision, await revisionOf(src), 'etcdctl reads the revision from the key bucket');
+    const viaCairn = path.join(work, 'cairn-saved.db');
+    assert.equal((await cairn(['snapshot', 'save', viaCairn, '--endpoints', src.endpoint])).stdout, `Snapshot saved at ${viaCairn}\n`);
+    assert.ok(fs.readFileSync(viaCairn).equals(fs.readFileSync(file)), 'cairn snapshot save writes what etcdctl saves');
     const ours = await cairn(['snapshot', 'status', file, '-w', 'json']);
     assert.deepEqual(JSON.parse(ours.stdout), JSON.parse((await etcdctl(['snapshot', 'status', file, '-w', 'json'])).stdout));
     const dst = await start('cairn', async (dataDir, name, peerUrl) => {
@@ -127,6 +130,11 @@ describe('snapshots between etcd 3.4.23 and Cairn', () => {
     await ok(src, ['user', 'grant-role', 'alice', 'reader']);
     const file = path.join(work, 'from-etcd.db');
     await ok(src, ['snapshot', 'save', file]);
+    const viaCairn = path.join(work, 'etcd-by-cairn.db');
+    const saved = await cairn(['snapshot', 'save', viaCairn, '--endpoints', src.endpoint]);
+    assert.equal(saved.code, 0, saved.stderr);
+    const statusOf = async (f: string): Promise<unknown> => JSON.parse((await etcdctl(['snapshot', 'status', f, '-w', 'json'])).stdout);
+    assert.deepEqual(await statusOf(viaCairn), await statusOf(file), 'cairn snapshot save from a real etcd');
     let restoredDir = '';
     const dst = await start('cairn', async (dataDir, name, peerUrl) => {
       restoredDir = dataDir;

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './logger.js';
 import { serve } from './serve.js';
 import { API_VERSION, cairnVersion } from './version.js';
 import { snapshotRestoreCommand } from './snapshot-restore.js';
+import { snapshotSaveCommand } from './snapshot-save.js';
 import { snapshotStatusCommand } from './snapshot-status.js';
 import { WAL_DUMP_USAGE, walDump } from './wal-dump.js';
 
@@ -17,6 +18,7 @@ const SHORT_USAGE = `usage: cairn [flags]                   serve as an etcd mem
        cairn --config-file FILE
        cairn wal dump --data-dir DIR   print every record of a member's WAL
        cairn snapshot status FILE [-w simple|json|table]   etcd's status of a bbolt snapshot
+       cairn snapshot save FILE [--endpoints HOST:PORT]   a member's snapshot, as etcdctl saves it
        cairn snapshot restore FILE --data-dir DIR [--name, --initial-cluster...]   a data dir from a snapshot
        cairn --version | --help        (--help lists every flag)`;
 
@@ -49,6 +51,7 @@ async function dispatch(argv: string[], io: Io, opts: RunOptions): Promise<numbe
   if (cmd === 'version') return printVersion(io);
   if (cmd === 'help') return printHelp(io);
   if (cmd === 'snapshot' && sub === 'status') return snapshotStatusCommand(rest, io.out);
+  if (cmd === 'snapshot' && sub === 'save') return snapshotSaveCommand(rest, io.out);
   if (cmd === 'snapshot' && sub === 'restore') return snapshotRestoreCommand(rest, toolLogger(io, opts));
   if (cmd === 'wal') {
     if (sub === 'dump') return walDump(rest, io.out);
