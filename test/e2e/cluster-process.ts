@@ -134,6 +134,11 @@ export class MemberProcess {
     return `http://${this.endpoint}`;
   }
 
+  /** The process id while it runs (benchmarks sample its memory). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get running(): boolean {
     return this.child !== undefined;
   }

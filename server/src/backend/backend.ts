@@ -184,6 +184,36 @@ export class Backend {
     return this.exclusive(() => this.commitLocked());
   }
 
+  /**
+   * Bulk load (restore): writes pairs straight to LMDB in durable transactions of `batch` pairs,
+   * bypassing the write buffer, which costs several times more per pair. Whatever is pending is
+   * committed first, so the load lands after it. Returns the number of pairs written.
+   */
+  async load(bucket: BucketName, pairs: Iterable<Entry>, batch = 50_000): Promise<number> {
+    this.assertOpen();
+    const slot = bucketSlot(bucket);
+    return this.exclusive(async () => {
+      await this.commitLocked();
+      const dbi = this.requireEnv().dbis[slot] as NonNullable<LmdbEnv['dbis'][number]>;
+      const it = pairs[Symbol.iterator]();
+      let n = 0;
+      for (let done = false; !done; ) {
+        this.requireEnv().root.transactionSync(() => {
+          for (let i = 0; i < batch; i++) {
+            const r = it.next();
+            if (r.done === true) return void (done = true);
+            checkKey(r.value[0]);
+            dbi.putSync(r.value[0], r.value[1]);
+            n++;
+          }
+        });
+        this.commits++;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      return n;
+    });
+  }
+
   /** Bytes of the db file. */
   size(): number {
     return statSync(this.path).size;

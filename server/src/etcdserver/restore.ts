@@ -37,9 +37,6 @@ export interface RestoreSummary {
   readonly index: number;
 }
 
-/** Pairs put between backend commits while copying (bounds the write buffer's memory). */
-const COPY_BATCH = 50_000;
-
 /**
  * Builds a member's data dir from a bbolt snapshot (Cairn's or etcd's), as etcd's
  * `snapshot restore` does: the snapshot's data with its membership replaced by the new cluster,
@@ -141,19 +138,9 @@ async function buildBackend(db: BboltReader, buckets: BucketName[], path: string
   const backend = Backend.open(path);
   const copied = new Map<string, number>();
   try {
-    let pending = 0;
     for (const bucket of buckets) {
       if (bucket === Bucket.members || bucket === Bucket.membersRemoved) continue;
-      let n = 0;
-      for (const [k, v] of db.entries(bucket)) {
-        backend.put(bucket, k, v);
-        n++;
-        if (++pending >= COPY_BATCH) {
-          await backend.commit();
-          pending = 0;
-        }
-      }
-      copied.set(bucket, n);
+      copied.set(bucket, await backend.load(bucket, db.entries(bucket)));
     }
     const membership = new Membership(backend);
     for (const m of members) membership.add(m);
