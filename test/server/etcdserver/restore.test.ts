@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { describe, test } from 'node:test';
-import { Backend, Bucket } from '../../../server/src/backend/index.js';
+import { ALL_BUCKETS, Backend, Bucket } from '../../../server/src/backend/index.js';
 import { appendSha256, openBbolt, writeBboltFile } from '../../../server/src/backend/bbolt/index.js';
 import { EtcdServer, RestoreError, restoreSnapshot, type RestoreTarget, type ServerConfig } from '../../../server/src/etcdserver/index.js';
+import { authpb } from '../../../server/src/pb/index.js';
 import { Wal } from '../../../server/src/wal/index.js';
+import { etcdctl } from '../../e2e/cluster-process.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
@@ -107,6 +109,56 @@ async function rangeAt(s: EtcdServer, rev: number): Promise<string> {
   return r.kvs.map((kv) => [Buffer.from(kv.key).toString(), kv.createRevision, kv.modRevision, kv.version, kv.lease, Buffer.from(kv.value).toString()].join(' ')).join('\n');
 }
 
+/**
+ * Users and roles as etcd stores them (authpb encodings in authUsers/authRoles, the auth
+ * revision in auth), written into a stopped member's backend: Cairn serves no Auth API yet
+ * (issue 8), but its snapshots must carry these buckets both ways.
+ */
+async function addUsersAndRoles(dbPath: string): Promise<string[]> {
+  const be = Backend.open(dbPath);
+  try {
+    for (const name of ['alice', 'bob', 'root']) {
+      be.put(Bucket.authUsers, b(name), authpb.User.encode({ name: b(name), password: b(`$2a$10$hash-of-${name}`), roles: name === 'bob' ? [] : ['reader'] }).finish());
+    }
+    be.put(Bucket.authRoles, b('reader'), authpb.Role.encode({ name: b('reader'), keyPermission: [{ permType: 0, key: b('k'), rangeEnd: b('l') }] }).finish());
+    const rev = Buffer.alloc(8);
+    rev.writeBigUInt64BE(4n);
+    be.put(Bucket.auth, b('authRevision'), rev);
+    await be.commit();
+  } finally {
+    await be.close();
+  }
+  return authPairs(dbPath);
+}
+
+async function authPairs(dbPath: string): Promise<string[]> {
+  const be = Backend.open(dbPath);
+  try {
+    return [Bucket.auth, Bucket.authUsers, Bucket.authRoles].flatMap((bucket) =>
+      be.range(bucket, new Uint8Array(0)).map(([k, v]) => `${bucket} ${Buffer.from(k).toString('hex')}=${Buffer.from(v).toString('hex')}`),
+    );
+  } finally {
+    await be.close();
+  }
+}
+
+/** Pairs in every bucket of a backend. */
+async function pairsIn(dbPath: string): Promise<number> {
+  const be = Backend.open(dbPath);
+  try {
+    return ALL_BUCKETS.reduce((n, bucket) => n + be.count(bucket), 0);
+  } finally {
+    await be.close();
+  }
+}
+
+/** The real etcdctl's reading of a snapshot file. */
+async function etcdctlStatus(file: string): Promise<{ revision: number; totalKey: number }> {
+  const r = await etcdctl(['snapshot', 'status', file, '-w', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as { revision: number; totalKey: number };
+}
+
 /** Entries of the restored dir left behind by a refused restore: none, not even the tmp sibling. */
 function assertNothingWritten(dir: string, name: string): void {
   assert.equal(existsSync(join(dir, name)), false, `${name} must not exist`);
@@ -118,22 +170,27 @@ describe('snapshot restore', () => {
     test(`a restored member serves the same ranges at every retained revision (seed ${seed})`, () =>
       withDir(async (dir) => {
         const file = join(dir, 'snap.db');
+        const first = await started(config(join(dir, 'src')));
+        const { compactedAt } = await randomHistory(first, seed);
+        await first.stop();
+        const auth = await addUsersAndRoles(join(dir, 'src', 'member', 'snap', 'db'));
         const src = await started(config(join(dir, 'src')));
-        let compactedAt: number;
-        let current: number;
+        const current = src.header().revision;
         const expected = new Map<number, string>();
         let leases: string;
         try {
-          ({ compactedAt } = await randomHistory(src, seed));
-          current = src.header().revision;
           for (let rev = compactedAt; rev <= current; rev++) expected.set(rev, await rangeAt(src, rev));
           leases = JSON.stringify((await src.leaseLeases()).map((l) => l.id.toString()).sort());
           await saveSnapshot(src, file);
         } finally {
           await src.stop();
         }
+        const status = await etcdctlStatus(file);
+        assert.equal(status.revision, current, 'etcdctl snapshot status: the revision');
+        assert.equal(status.totalKey, await pairsIn(join(dir, 'src', 'member', 'snap', 'db')), 'etcdctl snapshot status: every pair of every bucket');
         const summary = await restoreSnapshot(file, target(join(dir, 'restored')));
         assert.equal(summary.index, 1);
+        assert.deepEqual(await authPairs(join(dir, 'restored', 'member', 'snap', 'db')), auth, 'users and roles, byte for byte');
         const dst = await started(config(join(dir, 'restored')));
         try {
           assert.equal(dst.header().revision, current);
