@@ -314,9 +314,15 @@ export class ServerCall implements ServerDuplexCall<unknown, unknown> {
     for (const w of waiters) w();
   }
 
+  /**
+   * node:http2 does not submit the trailers inside sendTrailers: it queues them in a setImmediate
+   * of its own. A close (RST_STREAM) issued before that runs destroys the stream, and the queued
+   * trailers are then dropped: the client sees DATA, then RST_STREAM(NO_ERROR), and no status.
+   * Immediates run in the order they were queued, so a reset queued now follows the trailers.
+   */
   onWantTrailers(): void {
     this.stream.sendTrailers(this.trailers);
-    if (!this.requestEnded) closeIfRequestOpen(this.stream);
+    if (!this.requestEnded) setImmediate(closeIfRequestOpen, this.stream);
   }
 
   private abort(reason: GrpcError): void {

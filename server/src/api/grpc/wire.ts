@@ -28,7 +28,8 @@ export function respondTrailersOnly(stream: ServerHttp2Stream, code: StatusCode,
 
 /**
  * After the response is complete, a request side the client has not finished is reset with
- * NO_ERROR (as grpc-go does), so that neither side holds a half-open stream.
+ * NO_ERROR (as grpc-go does), so that neither side holds a half-open stream. Only once the
+ * last frame was handed to nghttp2: a reset before that drops it (see ServerCall.onWantTrailers).
  */
 export function closeIfRequestOpen(stream: ServerHttp2Stream): void {
   if (!stream.readableEnded && !stream.destroyed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
