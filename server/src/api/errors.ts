@@ -1,3 +1,4 @@
+import { ApplyRefusedError } from '../apply/index.js';
 import { SERVER_ERROR_TEXT, ServerError, type ServerErrorKind } from '../etcdserver/errors.js';
 import { GRPC_LEASE_ERRORS, LeaseExistsError, LeaseNotFoundError, LeaseTtlTooLargeError } from '../lease/index.js';
 import { CompactedError, FutureRevisionError, RequestError, type RequestErrorCode } from '../mvcc/index.js';
@@ -63,6 +64,10 @@ export function clientErrorOf(err: unknown): ClientError {
   if (err instanceof GrpcError) return { code: err.code, message: err.message };
   if (err instanceof RequestError) return { code: REQUEST_ERROR_CODES[err.code], message: err.message };
   if (err instanceof ServerError) return { code: SERVER_ERROR_CODES[err.kind], message: SERVER_ERROR_TEXT[err.kind] };
+  if (err instanceof ApplyRefusedError && err.reason !== 'unsupported') {
+    // An alarm refused the request when it was applied: the same status as when it is refused up front.
+    return { code: SERVER_ERROR_CODES[err.reason], message: SERVER_ERROR_TEXT[err.reason] };
+  }
   if (err instanceof CompactedError) return COMPACTED;
   if (err instanceof FutureRevisionError) return FUTURE_REVISION;
   if (err instanceof LeaseNotFoundError) return GRPC_LEASE_ERRORS.LeaseNotFoundError as ClientError;
