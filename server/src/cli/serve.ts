@@ -3,7 +3,7 @@ import http2 from 'node:http2';
 import { registerServices, maxReceiveBytes } from '../api/index.js';
 import { GrpcServer } from '../api/grpc/index.js';
 import { serveHttp } from '../api/http/endpoints.js';
-import { listenMux } from '../api/http/mux.js';
+import { answerBadRequestsAsGo, listenMux } from '../api/http/mux.js';
 import { DEFAULTS, EtcdServer, type ServerConfig } from '../etcdserver/index.js';
 import { errorMessage } from '../util/index.js';
 import { ConfigError } from './errors.js';
@@ -76,6 +76,7 @@ export async function serve(config: MemberConfig, io: ServeIo): Promise<number> 
           res.end('404 page not found\n');
         }
       });
+      answerBadRequestsAsGo(h1);
       const grpc = new GrpcServer({
         server: h2,
         maxReceiveMessageLength: maxReceiveBytes({ maxRequestBytes: config.maxRequestBytes }),

@@ -41,17 +41,40 @@ export function listenMux(host: string, port: number, h2: Http2Server, h1: http.
   });
 }
 
+/** An HTTP/1.x request line: method token, target, version (what cmux's HTTP/1 matcher accepts). */
+const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^ ]+ HTTP\/1\.\d$/;
+/** Bytes read while looking for the end of the first line before the connection is given up. */
+const MAX_FIRST_LINE = 4096;
+
+/** What the first bytes of a connection say it is; undefined while they cannot tell yet. */
+function classify(seen: Buffer): 'h2' | 'h1' | 'neither' | undefined {
+  const n = Math.min(seen.length, H2_PREFACE.length);
+  if (seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n))) return seen.length < H2_PREFACE.length ? undefined : 'h2';
+  const eol = seen.indexOf(0x0a);
+  if (eol < 0) return seen.length >= MAX_FIRST_LINE ? 'neither' : undefined;
+  const line = seen.subarray(0, eol).toString('latin1').replace(/\r$/, '');
+  return REQUEST_LINE.test(line) ? 'h1' : 'neither';
+}
+
+/**
+ * Routes a connection by its first bytes, as etcd's cmux does: the HTTP/2 preface to gRPC, an
+ * HTTP/1.x request line to the HTTP/1.1 server; anything else is neither, and etcd closes such a
+ * connection without a word, so Cairn does too.
+ */
 function route(socket: net.Socket, h2: Http2Server, h1: http.Server): void {
   let seen = Buffer.alloc(0);
   const onData = (chunk: Buffer): void => {
     seen = Buffer.concat([seen, chunk]);
-    const n = Math.min(seen.length, H2_PREFACE.length);
-    const isH2 = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-    if (isH2 && seen.length < H2_PREFACE.length) return; // wait for the whole preface
+    const kind = classify(seen);
+    if (kind === undefined) return;
     socket.off('data', onData);
+    if (kind === 'neither') {
+      socket.destroy();
+      return;
+    }
     socket.pause();
     socket.unshift(seen);
-    if (isH2) {
+    if (kind === 'h2') {
       // The HTTP/2 session takes the bytes already read from the socket's buffer, then reads the
       // socket's handle itself: the JavaScript side of the socket must not be resumed.
       (socket as { h2?: boolean }).h2 = true;
@@ -63,4 +86,15 @@ function route(socket: net.Socket, h2: Http2Server, h1: http.Server): void {
   };
   socket.on('data', onData);
   socket.on('error', () => socket.destroy());
+}
+
+/** The answer Go's HTTP server gives a malformed HTTP/1.1 request (etcd's client port), then close. */
+export const GO_BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request';
+
+/** Makes an HTTP/1.1 server answer malformed requests as Go's does (node's default omits the body). */
+export function answerBadRequestsAsGo(h1: http.Server): void {
+  h1.on('clientError', (_err, socket: net.Socket) => {
+    if (socket.writable) socket.end(GO_BAD_REQUEST);
+    else socket.destroy();
+  });
 }
