@@ -1,21 +1,10 @@
 import { openSync, writeSync } from 'node:fs';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import type { LogFields, Logger } from '../util/index.js';
 import type { LogFormat, LogLevel } from './member-config.js';
 
-export type LogFields = Readonly<Record<string, unknown>>;
-
-/**
- * The logger every module takes. It is an interface, so that modules below cli/ can accept one
- * (declaring the same shape) without importing pino.
- */
-export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-  /** A logger that adds `fields` to every line. */
-  child(fields: LogFields): Logger;
-}
+export type { LogFields, Logger } from '../util/index.js';
+export { nopLogger } from '../util/index.js';
 
 export interface LoggerOptions {
   readonly level: LogLevel;
@@ -25,15 +14,6 @@ export interface LoggerOptions {
   /** Replaces the outputs (tests): receives each line with its newline. */
   readonly sink?: (line: string) => void;
 }
-
-/** A logger that drops everything, for tests and tools that do not log. */
-export const nopLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => nopLogger,
-};
 
 /**
  * Structured logs shaped like etcd's zap output, one JSON object per line:

@@ -62,7 +62,7 @@ export function serverConfig(c: MemberConfig): ServerConfig {
 export async function serve(config: MemberConfig, io: ServeIo): Promise<number> {
   refuseUnsupported(config);
   const log = io.logger;
-  const member = await EtcdServer.start(serverConfig(config));
+  const member = await EtcdServer.start(serverConfig(config), { logger: log });
   log.info('member started', { name: config.name, 'data-dir': config.dataDir, 'local-member-id': member.memberId.toString(16), 'cluster-id': member.clusterId.toString(16) });
   const httpOpts = { cairnVersion: cairnVersion() };
   const closers: (() => Promise<void>)[] = [];

@@ -17,7 +17,7 @@ import {
   type WatchStream,
 } from '../mvcc/index.js';
 import { ConfChangeType, EMPTY_HARD_STATE, EntryType, type Entry, type Index, ProposalDroppedError, type Ready, confChangeOfEntry, index } from '../raft/index.js';
-import { errorMessage, tracer } from '../util/index.js';
+import { type Logger, errorMessage, nopLogger, tracer } from '../util/index.js';
 import { AutoCompactor } from './auto-compactor.js';
 import { type BootedRaft, bootRaft } from './bootstrap.js';
 import { type ServerConfig, dbPath, minLeaseTtl, requestTimeoutMs } from './config.js';
@@ -53,14 +53,23 @@ export const ETCD_VERSION = '3.5.0';
  * Ready is handled to the end (WAL written and fsynced, entries applied) before the next.
  */
 export class EtcdServer implements EtcdServerApi {
-  static async start(cfg: ServerConfig): Promise<EtcdServer> {
+  static async start(cfg: ServerConfig, opts: { logger?: Logger } = {}): Promise<EtcdServer> {
+    const log = opts.logger ?? nopLogger;
     const random = (n: number): number => Math.floor(Math.random() * n);
     const booted = await bootRaft(cfg, random);
     const metrics = new ServerMetrics();
     const backend = Backend.open(dbPath(cfg), { batchIntervalMs: 100, batchLimit: 10_000, onCommit: (sec) => metrics.backendCommit.observe(sec) });
     const lessor = Lessor.open(backend, { minLeaseTTL: minLeaseTtl(cfg), clock: Date.now });
     const store = await WatchableStore.open(backend, { leases: lessor });
-    const s = new EtcdServer(cfg, booted, backend, lessor, store, metrics);
+    const s = new EtcdServer(cfg, booted, backend, lessor, store, metrics, log);
+    log.info(booted.initialMembers.length > 0 ? 'starting a new member' : 'restarting member', {
+      'local-member-id': booted.memberId.toString(16),
+      'cluster-id': booted.clusterId.toString(16),
+      'snapshot-index': booted.snapshot?.metadata.index ?? 0,
+      'consistent-index': backend.consistentIndex().index,
+      'current-revision': store.rev,
+      'compact-revision': store.kv.compactRev,
+    });
     for (const m of booted.initialMembers) if (m.id === booted.memberId) s.membership.add(m);
     s.startLoops();
     return s;
@@ -95,6 +104,7 @@ export class EtcdServer implements EtcdServerApi {
     private readonly store: WatchableStore,
     /** etcd's metrics of this member (served on /metrics). */
     readonly metrics: ServerMetrics,
+    private readonly log: Logger,
   ) {
     metrics.quotaBackendBytes.set(cfg.quotaBackendBytes);
     this.memberId = raft.memberId;
@@ -107,7 +117,7 @@ export class EtcdServer implements EtcdServerApi {
     this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc());
     this.appliedIndex = raft.snapshot?.metadata.index ?? index(0);
     this.reads = new ReadIndexer(raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
-    this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex);
+    this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex, log);
   }
 
   // ---- the loops --------------------------------------------------------------------------
@@ -122,7 +132,11 @@ export class EtcdServer implements EtcdServerApi {
       now: Date.now,
       rev: () => this.store.rev,
       compactRev: () => this.store.kv.compactRev,
-      compact: (rev) => (this.leader === this.memberId ? this.compact(rev, false) : Promise.resolve()),
+      compact: (rev) => {
+        if (this.leader !== this.memberId) return Promise.resolve();
+        this.log.info('auto compaction', { mode: this.cfg.autoCompactionMode, revision: rev });
+        return this.compact(rev, false);
+      },
     });
     const compaction = setInterval(() => compactor.check(), 1000);
     for (const t of [tick, leases, compaction]) t.unref();
@@ -228,13 +242,18 @@ export class EtcdServer implements EtcdServerApi {
 
   private onLeaderChange(lead: bigint, isLeader: boolean): void {
     const was = this.leader === this.memberId;
+    const previous = this.leader;
     if (lead !== 0n && lead !== this.leader) this.metrics.leaderChanges.inc();
     this.leader = lead;
     this.metrics.hasLeader.set(lead === 0n ? 0 : 1);
     this.metrics.isLeader.set(isLeader ? 1 : 0);
     if (isLeader && !was) this.lessor.promote(this.cfg.electionMs);
     if (!isLeader && was) this.lessor.demote();
-    trace('leader is now %s', lead.toString(16));
+    if (lead !== previous) {
+      const fields = { 'local-member-id': this.memberId.toString(16), term: this.raft.node.raft.term };
+      if (lead === 0n) this.log.warn('lost the leader', { ...fields, 'previous-leader': previous.toString(16) });
+      else this.log.info('elected leader', { ...fields, leader: lead.toString(16) });
+    }
     if (lead !== 0n) this.flushProposals();
   }
 
@@ -248,8 +267,8 @@ export class EtcdServer implements EtcdServerApi {
   private fatal(err: unknown): void {
     // A failure in the Ready loop (a WAL write, a corrupt entry) leaves the member in an unknown
     // state: stop serving rather than answer from it.
-    trace('fatal: %s', errorMessage(err));
-    process.stderr.write(`cairn: member stopping: ${errorMessage(err)}\n`);
+    this.log.error('member stopping on a fatal error', { error: errorMessage(err) });
+    if (this.log === nopLogger) process.stderr.write(`cairn: member stopping: ${errorMessage(err)}\n`);
     void this.stop();
   }
 
@@ -404,7 +423,11 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   async defragment(): Promise<void> {
+    const before = this.backend.size();
+    const t0 = performance.now();
+    this.log.info('defragmenting', { 'current-db-size-bytes': before });
     await this.backend.defrag();
+    this.log.info('finished defragmenting', { 'current-db-size-bytes': this.backend.size(), 'previous-db-size-bytes': before, took: `${Math.round(performance.now() - t0)}ms` });
   }
 
   async hash(): Promise<BackendHash> {
@@ -446,6 +469,7 @@ export class EtcdServer implements EtcdServerApi {
   private checkQuota(): void {
     if (this.alarmStore.has('NOSPACE')) throw new ServerError('noSpace');
     if (this.backend.size() <= this.cfg.quotaBackendBytes) return;
+    this.log.warn('database space exceeded; raising the NOSPACE alarm', { 'quota-size-bytes': this.cfg.quotaBackendBytes, 'current-db-size-bytes': this.backend.size() });
     this.propose({ kind: 'alarm', action: 'activate', memberId: this.memberId, alarm: 'NOSPACE' }).catch(() => undefined);
     throw new ServerError('noSpace');
   }

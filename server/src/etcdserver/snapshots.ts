@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/index.js';
 import { type Index, type RawNode, type Snapshot, index } from '../raft/index.js';
-import { tracer } from '../util/index.js';
+import { type Logger, tracer } from '../util/index.js';
 import type { BootedRaft } from './bootstrap.js';
 import { SNAPSHOT_CATCH_UP_ENTRIES, type ServerConfig } from './config.js';
 
@@ -21,6 +21,7 @@ export class Snapshots {
     private readonly raft: BootedRaft,
     private readonly backend: Backend,
     private readonly applied: () => Index,
+    private readonly log: Logger,
   ) {
     this.snapshotIndex = raft.snapshot?.metadata.index ?? index(0);
   }
@@ -38,6 +39,7 @@ export class Snapshots {
     await this.raft.snapshotter.purge();
     this.snapshotIndex = applied;
     trace('snapshot at %d; raft log from %d', applied, storage.firstIndex());
+    this.log.info('saved snapshot', { 'snapshot-index': applied, 'raft-log-first-index': storage.firstIndex() });
   }
 
   /** A snapshot raft received from the leader: recorded before its entries' state is used. */

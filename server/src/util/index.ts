@@ -4,3 +4,4 @@ export { type FailpointAction, FailpointError, enableFailpoint, disableFailpoint
 export { type Tracer, tracer } from './trace.js';
 export { crc32c } from './crc32c.js';
 export { fsyncDir } from './fs.js';
+export { type LogFields, type Logger, nopLogger } from './logger.js';

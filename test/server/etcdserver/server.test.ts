@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { EtcdServer, type ServerConfig } from '../../../server/src/etcdserver/index.js';
+import type { Logger } from '../../../server/src/util/index.js';
 import { CompactedError } from '../../../server/src/mvcc/index.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -122,6 +123,35 @@ describe('a member of one', () => {
       } finally {
         await s2.stop();
       }
+    }));
+
+  test('logs what an operator follows: start, restart, leader, snapshots, defragment', () =>
+    withDir(async (dir) => {
+      const lines: Array<{ level: string; msg: string; fields: Record<string, unknown> }> = [];
+      const logger: Logger = {
+        debug: () => undefined,
+        info: (msg, fields = {}) => lines.push({ level: 'info', msg, fields }),
+        warn: (msg, fields = {}) => lines.push({ level: 'warn', msg, fields }),
+        error: (msg, fields = {}) => lines.push({ level: 'error', msg, fields }),
+        child: () => logger,
+      };
+      const cfg = config(dir, { snapshotCount: 10 });
+      const s1 = await EtcdServer.start(cfg, { logger });
+      await waitFor(() => s1.hasLeader(), 'the member to elect itself');
+      for (let i = 0; i < 15; i++) await s1.put({ key: b('k'), value: b(String(i)) });
+      await s1.defragment();
+      await s1.stop();
+      const s2 = await EtcdServer.start(cfg, { logger });
+      await s2.stop();
+      const msgs = lines.map((l) => l.msg);
+      assert.deepEqual(
+        msgs.filter((m) => m !== 'saved snapshot'),
+        ['starting a new member', 'elected leader', 'defragmenting', 'finished defragmenting', 'restarting member'],
+      );
+      assert.ok(msgs.includes('saved snapshot'));
+      assert.equal(lines[0]?.fields['local-member-id'], s1.memberId.toString(16));
+      const restart = lines.find((l) => l.msg === 'restarting member');
+      assert.equal(restart?.fields['current-revision'], 16);
     }));
 
   test('leases: grant, attach, time-to-live, revoke deletes the keys', () =>
