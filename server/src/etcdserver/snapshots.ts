@@ -35,7 +35,7 @@ export class Snapshots {
     await this.persist(snap);
     const compactTo = applied - SNAPSHOT_CATCH_UP_ENTRIES;
     if (compactTo > storage.firstIndex()) storage.compact(index(compactTo));
-    await this.raft.wal.releaseTo(applied);
+    await this.raft.wal.releaseTo(applied, this.cfg.maxWals);
     await this.raft.snapshotter.purge();
     this.snapshotIndex = applied;
     trace('snapshot at %d; raft log from %d', applied, storage.firstIndex());

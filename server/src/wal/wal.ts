@@ -207,17 +207,20 @@ export class Wal {
   }
 
   /**
-   * Deletes the segments wholly before `index`: segment k goes iff a later segment's first
-   * index is <= index, so the segment holding `index` (and the last segment) always stay.
+   * Releases the segments wholly before `index` (segment k is released iff a later segment's
+   * first index is <= index, so the segment holding `index` and the last segment always stay)
+   * and deletes released ones, oldest first, while more than `keep` segments remain: etcd's
+   * --max-wals (0 keeps every segment; undefined deletes every released one).
    */
-  async releaseTo(index: number): Promise<void> {
+  async releaseTo(index: number, keep?: number): Promise<void> {
     this.checkUsable();
-    const keep = segmentHolding(this.segments, index);
-    if (keep <= 0) return;
-    const gone = this.segments.splice(0, keep);
+    const released = segmentHolding(this.segments, index);
+    const doomed = keep === undefined ? released : keep === 0 ? 0 : Math.min(released, this.segments.length - keep);
+    if (doomed <= 0) return;
+    const gone = this.segments.splice(0, doomed);
     for (const s of gone) unlinkSync(join(this.dir, s.name));
     fsyncDir(this.dir);
-    trace('released %d segments up to index %d', gone.length, index);
+    trace('deleted %d released segments up to index %d', gone.length, index);
   }
 
   /**

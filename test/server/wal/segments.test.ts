@@ -83,6 +83,21 @@ describe('segments', () => {
       await w.close();
     }));
 
+  test("release with a limit keeps that many segments, oldest deleted first; 0 keeps all (etcd's --max-wals)", () =>
+    withDir(async (dir) => {
+      const w = await fill(dir, 60);
+      const all = w.segmentNames;
+      assert.ok(all.length >= 4, `segments: ${all.length}`);
+      await w.releaseTo(1_000_000, 0);
+      assert.deepEqual(walFiles(dir), all, 'max-wals 0: nothing deleted');
+      await w.releaseTo(1_000_000, 3);
+      assert.deepEqual(walFiles(dir), all.slice(-3), 'the newest three stay');
+      const segs = w.segmentNames.map((n) => parseSegmentName(n)!);
+      await w.releaseTo(segs[1]!.index, 1);
+      assert.deepEqual(walFiles(dir), all.slice(-2), 'a segment not yet released stays, whatever the limit');
+      await w.close();
+    }));
+
   test('reopen after release: at a snapshot in the kept segments; {0,0} is gone', () =>
     withDir(async (dir) => {
       const w = await fill(dir, 60);
