@@ -73,6 +73,7 @@ export class Backend {
   private commits = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly batchLimit: number;
+  private fileBytes = 0;
 
   private constructor(
     readonly path: string,
@@ -80,6 +81,7 @@ export class Backend {
   ) {
     removeLeftovers(path);
     this.env = new LmdbEnv(path, options);
+    this.refreshSize();
     this.batchLimit = options.batchLimit ?? 10_000;
     this.timer = setInterval(() => {
       if (this.pending.size > 0) this.scheduleCommit();
@@ -208,15 +210,27 @@ export class Backend {
           }
         });
         this.commits++;
+        this.refreshSize();
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       return n;
     });
   }
 
-  /** Bytes of the db file. */
+  /**
+   * Bytes of the db file, as of the last commit (the file changes only when a commit writes):
+   * read on every write request for the quota check, so it is not a syscall each time.
+   */
   size(): number {
-    return statSync(this.path).size;
+    return this.fileBytes;
+  }
+
+  private refreshSize(): void {
+    try {
+      this.fileBytes = statSync(this.path).size;
+    } catch {
+      // Between the rename and the reopen of a defragmentation: the next refresh corrects it.
+    }
   }
 
   /** Bytes of the pages that hold data (see LmdbEnv.sizeInUse); never more than size(). */
@@ -329,6 +343,7 @@ export class Backend {
     env.root.resetReadTxn();
     this.committing = undefined;
     this.commits++;
+    this.refreshSize();
     const ms = performance.now() - t0;
     this.options.onCommit?.(ms / 1000);
     trace('committed %d writes in %s ms', writes, ms.toFixed(1));
@@ -361,6 +376,7 @@ export class Backend {
       this.reopenAfterSwap();
       this.phase = 'idle';
     }
+    this.refreshSize();
     const sizeAfter = this.size();
     trace('defragmented %d -> %d bytes', sizeBefore, sizeAfter);
     return { sizeBefore, sizeAfter };

@@ -117,7 +117,7 @@ export class EtcdServer implements EtcdServerApi {
     this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc());
     this.appliedIndex = raft.snapshot?.metadata.index ?? index(0);
     this.reads = new ReadIndexer(raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
-    this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex, log);
+    this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex, log, (err) => this.fatal(err));
   }
 
   // ---- the loops --------------------------------------------------------------------------
@@ -165,7 +165,7 @@ export class EtcdServer implements EtcdServerApi {
       node.advance(rd);
       this.campaignIfAlone();
       this.reads.onReadStates(rd.readStates);
-      await this.snapshots.maybeSnapshot(this.raft.node);
+      this.snapshots.maybeSnapshot(this.raft.node);
     }
   }
 
@@ -483,6 +483,7 @@ export class EtcdServer implements EtcdServerApi {
     this.waiters.rejectAll(stopped);
     this.reads.failAll(stopped);
     await this.processing.catch(() => undefined);
+    await this.snapshots.settled();
     this.store.close();
     await this.raft.wal.close();
     await this.backend.close();
