@@ -2,7 +2,7 @@ import Long from 'long';
 import type { Header } from '../etcdserver/server-api.js';
 import type { DeleteRangeResponse, KeyValue, PutResponse, RangeResponse, ResponseOp, TxnResponse } from '../mvcc/index.js';
 import { etcdserverpb as pb, type mvccpb } from '../pb/index.js';
-import { clampToSafeNumber } from '../util/index.js';
+import { clampToSafeNumber, longOf, toUint64 } from '../util/index.js';
 
 /*
  * Wire messages ↔ the plain requests and responses of mvcc and the member. Decoded messages
@@ -21,14 +21,14 @@ export function num(v: Int64): number {
 export function signed(v: Int64): bigint {
   if (v === null || v === undefined) return 0n;
   if (typeof v === 'number') return BigInt(v);
-  return BigInt(Long.fromValue(v).toSigned().toString());
+  return BigInt.asIntN(64, toUint64(v));
 }
 
 /** An unsigned uint64 field (member ids) as a bigint, exactly. */
 export function unsigned(v: Int64): bigint {
   if (v === null || v === undefined) return 0n;
   if (typeof v === 'number') return BigInt(v);
-  return BigInt(Long.fromValue(v).toUnsigned().toString());
+  return toUint64(v);
 }
 
 /** A number for an int64 response field; null (left out) when 0. */
@@ -38,12 +38,12 @@ export function i64(n: number): number | null {
 
 /** A bigint for an int64 response field (two's complement); null when 0. */
 export function s64(n: bigint): Long | null {
-  return n === 0n ? null : Long.fromString(BigInt.asIntN(64, n).toString(), false);
+  return n === 0n ? null : longOf(n, false);
 }
 
 /** A bigint for a uint64 response field; null when 0. */
 export function u64(n: bigint): Long | null {
-  return n === 0n ? null : Long.fromString(BigInt.asUintN(64, n).toString(), true);
+  return n === 0n ? null : longOf(n, true);
 }
 
 function bytesOrNull(b: Uint8Array | undefined): Uint8Array | null {

@@ -1,7 +1,7 @@
 import Long from 'long';
 import { type Compare, CompareTarget, type DeleteRangeRequest, type PutRequest, type RangeRequest, type RequestOp, type TxnRequest } from '../mvcc/index.js';
 import { etcdserverpb } from '../pb/index.js';
-import { assertNever, clampToSafeNumber, toLong, toSafeNumber, toUint64 } from '../util/index.js';
+import { assertNever, clampToSafeNumber, longOf, toLong, toSafeNumber, toUint64 } from '../util/index.js';
 import type { AlarmAction, AlarmKind, MemberRequest } from './requests.js';
 
 /*
@@ -75,7 +75,7 @@ const ALARM_ACTIONS: readonly AlarmAction[] = ['get', 'activate', 'deactivate'];
 const ALARM_KINDS: readonly AlarmKind[] = ['NONE', 'NOSPACE', 'CORRUPT'];
 
 function i64(n: bigint): Long {
-  return Long.fromString(n.toString(), false);
+  return longOf(n, false);
 }
 
 function i64From(v: Long | number | null | undefined): bigint {
@@ -227,8 +227,12 @@ export function txnFromPb(m: etcdserverpb.ITxnRequest): TxnRequest {
   return { compare: (m.compare ?? []).map(compareFromPb), success: (m.success ?? []).map(opFromPb), failure: (m.failure ?? []).map(opFromPb) };
 }
 
-/** The object without its undefined properties (the request types use optional fields). */
+/**
+ * The object without its undefined properties (the request types use optional fields), as a
+ * new object: deleting properties would turn every decoded request into a slow dictionary.
+ */
 function strip<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o as T;
+  const out: Partial<T> = {};
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k] as T[typeof k];
+  return out as T;
 }

@@ -1,6 +1,5 @@
-import Long from 'long';
 import { leasepb } from '../pb/index.js';
-import { errorMessage, toSafeNumber, toUint64 } from '../util/index.js';
+import { errorMessage, longOf, toSafeNumber, toUint64 } from '../util/index.js';
 import { LeaseCorruptError } from './errors.js';
 
 /** A lease as the backend's `lease` bucket holds it (etcd's leasepb.Lease). */
@@ -20,7 +19,7 @@ export function leaseKey(id: bigint): Buffer {
 /** Encodes a record as etcd does: zero fields are left out (proto3 defaults). */
 export function encodeLease(r: LeaseRecord): Uint8Array {
   const m: leasepb.ILease = {};
-  if (r.id !== 0n) m.ID = Long.fromString(r.id.toString(), false);
+  if (r.id !== 0n) m.ID = longOf(r.id, false);
   if (r.ttl !== 0) m.TTL = r.ttl;
   if (r.remainingTtl !== 0) m.RemainingTTL = r.remainingTtl;
   return leasepb.Lease.encode(m).finish();

@@ -1,6 +1,5 @@
-import Long from 'long';
 import { mvccpb } from '../pb/index.js';
-import { toSafeNumber, toUint64 } from '../util/index.js';
+import { longOf, toSafeNumber, toUint64 } from '../util/index.js';
 
 /**
  * A key's value at one revision, as the store returns it and as etcd's mvccpb.KeyValue holds
@@ -29,7 +28,7 @@ export function encodeKeyValue(kv: KeyValue): Uint8Array {
   if (kv.modRevision !== 0) m.modRevision = kv.modRevision;
   if (kv.version !== 0) m.version = kv.version;
   if (kv.value.byteLength > 0) m.value = kv.value;
-  if (kv.lease !== 0n) m.lease = Long.fromString(kv.lease.toString(), false);
+  if (kv.lease !== 0n) m.lease = longOf(kv.lease, false);
   return mvccpb.KeyValue.encode(m).finish();
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Long from 'long';
-import { IntegerRangeError, clampToSafeNumber, hex16, hex8, toLong, toSafeNumber, toUint64 } from '../../../server/src/util/index.js';
+import { IntegerRangeError, clampToSafeNumber, hex16, hex8, longOf, toLong, toSafeNumber, toUint64 } from '../../../server/src/util/index.js';
 
 test('toSafeNumber accepts numbers and Longs up to 2^53-1 and refuses beyond', () => {
   assert.equal(toSafeNumber(42, 'x'), 42);
@@ -38,4 +38,17 @@ test('clampToSafeNumber reads signed 64-bit values, clamping beyond ±(2^53-1)',
   assert.equal(clampToSafeNumber(Long.fromString('9223372036854775807')), Number.MAX_SAFE_INTEGER);
   assert.equal(clampToSafeNumber(Long.fromString('-9223372036854775808')), Number.MIN_SAFE_INTEGER);
   assert.equal(clampToSafeNumber(Long.fromString(String(2 ** 40), false)), 2 ** 40);
+});
+
+test('longOf builds the same Long as the decimal route, signed and unsigned, at every edge', () => {
+  const values = [0n, 1n, 255n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n + 7n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n, -1n, -(2n ** 63n), 0x8e9e05c52164694dn];
+  for (const v of values) {
+    const u = longOf(v, true);
+    assert.equal(u.toString(), BigInt.asUintN(64, v).toString(), `unsigned ${v}`);
+    assert.equal(u.unsigned, true);
+    const s = longOf(v, false);
+    assert.equal(s.toString(), BigInt.asIntN(64, v).toString(), `signed ${v}`);
+    assert.ok(s.equals(Long.fromString(BigInt.asIntN(64, v).toString(), false)));
+    assert.equal(toUint64(u), BigInt.asUintN(64, v), 'and back');
+  }
 });
