@@ -1,40 +1,36 @@
-import { etcdserverpb as pb, mvccpb } from '../pb/index.js';
-
-/** Bytes of a length-delimited field with a one-byte tag: tag, length varint, payload. */
-function fieldBytes(len: number): number {
-  let varint = 1;
-  for (let v = len; v >= 0x80; v = Math.floor(v / 128)) varint++;
-  return 1 + varint + len;
-}
+import type { WatchEvent } from '../mvcc/index.js';
+import { etcdserverpb as pb } from '../pb/index.js';
+import { eventFieldBytes, type WatchOut } from './watch-encode.js';
 
 /**
  * Splits a watch response for a watcher that asked for `fragment`, as etcd's sendFragments
  * does: a response under `maxBytes` (or with fewer than two events) goes whole; otherwise events
  * are packed in order into parts that stay under `maxBytes` (a part always takes at least one
- * event, however large), every part but the last marked `fragment: true`. Sizes are computed
- * from the encoded events, so the whole response is never encoded only to be measured.
+ * event, however large), every part but the last marked `fragment: true`. Sizes come from the
+ * encoded events (each encoded once, see watch-encode.ts), so the whole response is never
+ * encoded only to be measured.
  */
-export function* fragmentEvents(res: pb.IWatchResponse, maxBytes: number): Generator<pb.IWatchResponse> {
-  const events = res.events ?? [];
-  const base = pb.WatchResponse.encode({ ...res, events: [], fragment: true }).finish().byteLength;
-  const costs = events.map((e) => fieldBytes(mvccpb.Event.encode(e).finish().byteLength));
+export function* fragmentEvents(out: WatchOut, maxBytes: number): Generator<WatchOut> {
+  const events = out.events;
+  const base = pb.WatchResponse.encode({ ...out.res, fragment: true }).finish().byteLength;
+  const costs = events.map(eventFieldBytes);
   const total = costs.reduce((a, b) => a + b, base);
   // The whole response has no fragment flag: two bytes fewer than `base` counts.
   if (events.length < 2 || total - 2 < maxBytes) {
-    yield res;
+    yield out;
     return;
   }
   let i = 0;
   while (i < events.length) {
-    const part: mvccpb.IEvent[] = [];
+    const part: WatchEvent[] = [];
     let size = base;
     while (i < events.length) {
       const cost = costs[i] as number;
       if (part.length > 0 && size + cost >= maxBytes) break;
-      part.push(events[i] as mvccpb.IEvent);
+      part.push(events[i] as WatchEvent);
       size += cost;
       i++;
     }
-    yield { ...res, events: part, fragment: i < events.length ? true : null };
+    yield { res: { ...out.res, fragment: i < events.length ? true : null }, events: part };
   }
 }

@@ -1,24 +1,26 @@
 import type { EtcdServerApi } from '../etcdserver/server-api.js';
 import { WatcherExistsError, WatcherRangeError, type WatchEvent, type WatchResponse, type WatchStream } from '../mvcc/index.js';
-import { etcdserverpb as pb, mvccpb, watchService } from '../pb/index.js';
-import { headerToPb, i64, kvToPb, num } from './convert.js';
+import { etcdserverpb as pb, watchService } from '../pb/index.js';
+import { headerToPb, i64, num } from './convert.js';
 import type { BidiStreamingMethod, ServerDuplexCall } from './grpc/index.js';
 import type { ApiLimits } from './limits.js';
+import { encodeWatchOut, type WatchOut } from './watch-encode.js';
 import { fragmentEvents } from './watch-fragment.js';
 
-type WatchCall = ServerDuplexCall<pb.WatchRequest, pb.IWatchResponse>;
+type WatchCall = ServerDuplexCall<pb.WatchRequest, WatchOut>;
+const NO_EVENTS: readonly WatchEvent[] = [];
 
 /** How often a deferred stream-wide progress request is retried while watchers catch up (ms). */
 const PROGRESS_RETRY_MS = 20;
 
 /** etcd's Watch service: one WatchSession (and one mvcc WatchStream) per gRPC call. */
-export function watchMethod(server: EtcdServerApi, limits: ApiLimits): BidiStreamingMethod<pb.WatchRequest, pb.IWatchResponse> {
+export function watchMethod(server: EtcdServerApi, limits: ApiLimits): BidiStreamingMethod<pb.WatchRequest, WatchOut> {
   return {
     path: watchService.Watch.path,
     requestStream: true,
     responseStream: true,
     decode: (b) => pb.WatchRequest.decode(b),
-    encode: (r) => pb.WatchResponse.encode(r).finish(),
+    encode: encodeWatchOut,
     handler: (call) => new WatchSession(server, call, limits).run(),
   };
 }
@@ -177,7 +179,7 @@ class WatchSession {
     while (!this.ended) {
       const ctl = this.control.shift();
       if (ctl !== undefined) {
-        await this.call.write(ctl);
+        await this.call.write({ res: ctl, events: NO_EVENTS });
         continue;
       }
       const r = this.stash.shift() ?? this.ws.poll();
@@ -214,13 +216,13 @@ class WatchSession {
       watchId: i64(r.watchId),
       canceled: compacted || null,
       compactRevision: i64(r.compactRevision),
-      events: r.events.map(eventToPb),
     };
+    const out: WatchOut = { res, events: r.events };
     if (w?.fragment !== true) {
-      await this.call.write(res);
+      await this.call.write(out);
       return;
     }
-    for (const part of fragmentEvents(res, this.limits.maxRequestBytes)) {
+    for (const part of fragmentEvents(out, this.limits.maxRequestBytes)) {
       await this.call.write(part);
       if (this.call.cancelled) return;
     }
@@ -235,12 +237,4 @@ class WatchSession {
     this.ws.close();
     this.kickSender();
   }
-}
-
-function eventToPb(e: WatchEvent): mvccpb.IEvent {
-  return {
-    type: e.type === 'put' ? null : mvccpb.Event.EventType.DELETE,
-    kv: kvToPb(e.kv),
-    prevKv: e.prevKv === undefined ? null : kvToPb(e.prevKv),
-  };
 }
