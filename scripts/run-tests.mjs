@@ -6,12 +6,14 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const testRoot = join(root, 'dist/test');
-const skip = new Set(['bench', 'fixtures']);
+// dist/test/bench holds benchmarks (not tests); a bench/ deeper down (test/server/cli/bench) is tests.
+const skip = new Set([join(testRoot, 'bench')]);
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    if (d.isDirectory()) return skip.has(d.name) ? [] : find(join(dir, d.name));
-    return d.name.endsWith('.test.js') ? [join(dir, d.name)] : [];
+    const full = join(dir, d.name);
+    if (d.isDirectory()) return skip.has(full) || d.name === 'fixtures' ? [] : find(full);
+    return d.name.endsWith('.test.js') ? [full] : [];
   });
 }
 

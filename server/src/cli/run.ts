@@ -10,6 +10,7 @@ import { snapshotRestoreCommand } from './snapshot-restore.js';
 import { snapshotSaveCommand } from './snapshot-save.js';
 import { snapshotStatusCommand } from './snapshot-status.js';
 import { WAL_DUMP_USAGE, walDump } from './wal-dump.js';
+import { benchCommand } from './bench/index.js';
 
 export type { Io } from './io.js';
 
@@ -18,6 +19,7 @@ const SHORT_USAGE = `usage: cairn [flags]                   serve as an etcd mem
        cairn --config-file FILE
        cairn wal dump --data-dir DIR   print every record of a member's WAL
        cairn snapshot status FILE [-w simple|json|table]   etcd's status of a bbolt snapshot
+       cairn bench <put|range|txn-put|watch|lease-keepalive> [flags]   load generator (etcd's benchmark)
        cairn snapshot save FILE [--endpoints HOST:PORT]   a member's snapshot, as etcdctl saves it
        cairn snapshot restore FILE --data-dir DIR [--name, --initial-cluster...]   a data dir from a snapshot
        cairn --version | --help        (--help lists every flag)`;
@@ -53,6 +55,7 @@ async function dispatch(argv: string[], io: Io, opts: RunOptions): Promise<numbe
   if (cmd === 'snapshot' && sub === 'status') return snapshotStatusCommand(rest, io.out);
   if (cmd === 'snapshot' && sub === 'save') return snapshotSaveCommand(rest, io.out);
   if (cmd === 'snapshot' && sub === 'restore') return snapshotRestoreCommand(rest, toolLogger(io, opts));
+  if (cmd === 'bench') return benchCommand(argv.slice(1), io);
   if (cmd === 'wal') {
     if (sub === 'dump') return walDump(rest, io.out);
     throw new UsageError(`unknown wal command ${JSON.stringify(sub ?? '')}\n${WAL_DUMP_USAGE}`);

@@ -1,0 +1,11 @@
+export { benchCommand, runBench } from './run-bench.js';
+export { parseBenchArgs, isBenchKind, type ParsedBench } from './bench-flags.js';
+export { BENCH_USAGE } from './bench-usage.js';
+export { formatReport, toJson, type BenchResult, type BenchJson } from './bench-report.js';
+export { latencyStats, percentile, PERCENTILES, type LatencyStats, type HistogramBucket } from './latency-stats.js';
+export { planWorkers, split, splitWeighted } from './plan-workers.js';
+export { FrameReader, frameMessage } from './grpc-frames.js';
+export { GrpcConnection, type BidiStream, type StreamHandlers } from './grpc-connection.js';
+export { GrpcCallError, grpcCodeName } from './errors.js';
+export { benchKey } from './load-ops.js';
+export type * from './bench-config.js';
