@@ -50,7 +50,7 @@ export function eventFieldBytes(e: WatchEvent): number {
  * protobufjs had encoded the events itself).
  */
 export function encodeWatchOut(out: WatchOut): Uint8Array {
-  const head = pb.WatchResponse.encode(out.res).finish();
+  const head = headOf(out.res);
   if (out.events.length === 0) return head;
   let size = head.byteLength;
   for (const e of out.events) size += eventFieldBytes(e);
@@ -60,15 +60,53 @@ export function encodeWatchOut(out: WatchOut): Uint8Array {
   for (const e of out.events) {
     const b = eventBytes(e);
     buf[at++] = EVENTS_TAG;
-    for (let v = b.byteLength; ; v = Math.floor(v / 128)) {
-      if (v < 0x80) {
-        buf[at++] = v;
-        break;
-      }
-      buf[at++] = (v & 0x7f) | 0x80;
-    }
+    at = putVarint(buf, at, b.byteLength);
     buf.set(b, at);
     at += b.byteLength;
   }
   return buf;
+}
+
+const encodedHeaders = new WeakMap<pb.IResponseHeader, Uint8Array>();
+
+/**
+ * The response's fields other than events. The common response (a header shared by many, a
+ * small watch id, nothing else) is written by hand around the header's cached encoding; any
+ * other goes through protobufjs. Both give the bytes protobufjs gives.
+ */
+function headOf(res: pb.IWatchResponse): Uint8Array {
+  const id = res.watchId;
+  // Exactly the responses where protobufjs would write only these two fields.
+  const plain =
+    res.header != null && (id == null || (typeof id === 'number' && id >= 0 && id < 0x80000000)) &&
+    res.created == null && res.canceled == null && res.fragment == null && res.compactRevision == null && res.cancelReason == null;
+  if (!plain) return pb.WatchResponse.encode(res).finish();
+  const header = res.header as pb.IResponseHeader;
+  let hb = encodedHeaders.get(header);
+  if (hb === undefined) {
+    hb = pb.ResponseHeader.encode(header).finish();
+    encodedHeaders.set(header, hb);
+  }
+  const watchId = id as number | null | undefined;
+  const buf = Buffer.allocUnsafe(1 + varintBytes(hb.byteLength) + hb.byteLength + (watchId == null ? 0 : 1 + varintBytes(watchId)));
+  let at = 0;
+  buf[at++] = 0x0a; // field 1 (header), length-delimited
+  at = putVarint(buf, at, hb.byteLength);
+  buf.set(hb, at);
+  at += hb.byteLength;
+  if (watchId != null) {
+    buf[at++] = 0x10; // field 2 (watch_id), varint
+    at = putVarint(buf, at, watchId);
+  }
+  return buf;
+}
+
+function putVarint(buf: Buffer, at: number, n: number): number {
+  let v = n;
+  while (v >= 0x80) {
+    buf[at++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[at++] = v;
+  return at;
 }

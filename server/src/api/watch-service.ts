@@ -1,4 +1,4 @@
-import type { EtcdServerApi } from '../etcdserver/server-api.js';
+import type { EtcdServerApi, Header } from '../etcdserver/server-api.js';
 import { WatcherExistsError, WatcherRangeError, type WatchEvent, type WatchResponse, type WatchStream } from '../mvcc/index.js';
 import { etcdserverpb as pb, watchService } from '../pb/index.js';
 import { headerToPb, i64, num } from './convert.js';
@@ -9,6 +9,8 @@ import { fragmentEvents } from './watch-fragment.js';
 
 type WatchCall = ServerDuplexCall<pb.WatchRequest, WatchOut>;
 const NO_EVENTS: readonly WatchEvent[] = [];
+/** Store responses sent in one write at most. */
+const MAX_BATCH = 64;
 
 /** How often a deferred stream-wide progress request is retried while watchers catch up (ms). */
 const PROGRESS_RETRY_MS = 20;
@@ -161,7 +163,7 @@ class WatchSession {
   }
 
   private header(revision?: number): pb.IResponseHeader {
-    return headerToPb(this.server.header(revision));
+    return sharedHeader(this.server, revision);
   }
 
   private push(res: pb.IWatchResponse): void {
@@ -182,9 +184,17 @@ class WatchSession {
         await this.call.write({ res: ctl, events: NO_EVENTS });
         continue;
       }
-      const r = this.stash.shift() ?? this.ws.poll();
+      let r = this.stash.shift() ?? this.ws.poll();
       if (r !== undefined) {
-        await this.sendStoreResponse(r);
+        // Responses ready together go out as one write: a client with many watchers on a
+        // stream then reads one DATA frame per revision rather than one per watcher.
+        const batch: WatchOut[] = [];
+        while (r !== undefined) {
+          this.storeResponseParts(r, batch);
+          if (batch.length >= MAX_BATCH || this.control.length > 0) break;
+          r = this.stash.shift() ?? this.ws.poll();
+        }
+        if (batch.length > 0) await this.call.writeMany(batch);
         if (this.progressDeferred) this.retryProgress();
         continue;
       }
@@ -203,7 +213,8 @@ class WatchSession {
     return Promise.race([this.pendingNext, woken]);
   }
 
-  private async sendStoreResponse(r: WatchResponse): Promise<void> {
+  /** What a store response becomes on the wire (none, one, or its fragments), added to `out`. */
+  private storeResponseParts(r: WatchResponse, out: WatchOut[]): void {
     const w = r.watchId === -1 ? undefined : this.watchers.get(r.watchId);
     // Responses of a watcher the client already cancelled are dropped, as etcd drops them.
     if (r.watchId !== -1 && w === undefined) return;
@@ -217,15 +228,9 @@ class WatchSession {
       canceled: compacted || null,
       compactRevision: i64(r.compactRevision),
     };
-    const out: WatchOut = { res, events: r.events };
-    if (w?.fragment !== true) {
-      await this.call.write(out);
-      return;
-    }
-    for (const part of fragmentEvents(out, this.limits.maxRequestBytes)) {
-      await this.call.write(part);
-      if (this.call.cancelled) return;
-    }
+    const whole: WatchOut = { res, events: r.events };
+    if (w?.fragment !== true) out.push(whole);
+    else for (const part of fragmentEvents(whole, this.limits.maxRequestBytes)) out.push(part);
   }
 
   private close(): void {
@@ -237,4 +242,20 @@ class WatchSession {
     this.ws.close();
     this.kickSender();
   }
+}
+
+const lastHeaders = new WeakMap<EtcdServerApi, { h: Header; pb: pb.IResponseHeader }>();
+
+/**
+ * The response header at a revision, as one object for every response that carries the same
+ * header (a put seen by a thousand watchers is a thousand responses with one header), so that
+ * its encoding is cached too (see watch-encode.ts).
+ */
+function sharedHeader(server: EtcdServerApi, revision?: number): pb.IResponseHeader {
+  const h = server.header(revision);
+  const last = lastHeaders.get(server);
+  if (last !== undefined && last.h.revision === h.revision && last.h.raftTerm === h.raftTerm && last.h.memberId === h.memberId && last.h.clusterId === h.clusterId) return last.pb;
+  const out = headerToPb(h);
+  lastHeaders.set(server, { h, pb: out });
+  return out;
 }

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import type * as grpc from '@grpc/grpc-js';
 import { clusterService, etcdserverpb as pb, kvService, leaseService, maintenanceService, watchService } from '../../../server/src/pb/index.js';
 import { toSafeNumber } from '../../../server/src/util/index.js';
-import { ETCD_BIN, type EtcdProcess, startEtcd } from '../pb/etcd-process.js';
+import { ETCD_BIN, type EtcdProcess, startEtcd, waitFor } from '../pb/etcd-process.js';
 import { bidi, clientFor, unary, unaryError } from '../pb/grpc-calls.js';
 import { withApi } from './fixture.js';
 
@@ -140,7 +140,8 @@ async function startRealEtcd(): Promise<EtcdProcess> {
     try {
       etcd = await startEtcd();
       const m = clientFor(maintenanceService, 'Maintenance', etcd.clientAddr);
-      const s = await unary(m, maintenanceService.Status, {}).finally(() => m.close());
+      // Until etcd has bound its port the call is refused at once: poll, with a deadline.
+      const s = await waitFor('etcd to answer Status', 20_000, () => unary(m, maintenanceService.Status, {})).finally(() => m.close());
       if (s.version === '3.4.23') return etcd;
       last = new Error(`version ${s.version} answered on etcd's port`);
     } catch (err) {

@@ -48,4 +48,29 @@ describe('watch response encoding', () => {
     const res: pb.IWatchResponse = { header: { revision: 1 }, watchId: 0, created: true };
     assert.ok(Buffer.from(encodeWatchOut({ res, events: [] })).equals(Buffer.from(pb.WatchResponse.encode(res).finish())));
   });
+
+  test('the hand-written head equals protobufjs for every shape of response, events or not', () => {
+    const header: pb.IResponseHeader = { clusterId: null, memberId: null, revision: 300, raftTerm: 2 };
+    const e: WatchEvent = { type: 'put', kv: kv('z', 5, 300) };
+    const shapes: pb.IWatchResponse[] = [
+      { header, watchId: null },
+      { header, watchId: 0 },
+      { header, watchId: 1 },
+      { header, watchId: 200 },
+      { header, watchId: 2 ** 31 - 1 },
+      { header, watchId: -1 },
+      { header, watchId: 5, created: true },
+      { header, watchId: 5, canceled: true, compactRevision: 9 },
+      { header, watchId: 5, cancelReason: 'why' },
+      { header, watchId: 5, fragment: true },
+      { header, watchId: 5, canceled: false },
+    ];
+    for (const res of shapes) {
+      for (const events of [[], [e]]) {
+        const want = pb.WatchResponse.encode({ ...res, events: events.map((x) => ({ kv: kvToPb(x.kv) })) }).finish();
+        const got = encodeWatchOut({ res, events });
+        assert.ok(Buffer.from(got).equals(Buffer.from(want)), `${JSON.stringify(res)} with ${events.length} events`);
+      }
+    }
+  });
 });

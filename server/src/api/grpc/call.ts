@@ -103,6 +103,33 @@ export class ServerCall implements ServerDuplexCall<unknown, unknown> {
     if (this.finished || this.stream.destroyed) return RESOLVED;
     const frame = this.frame(res);
     if (frame === undefined) return RESOLVED;
+    return this.send(frame);
+  }
+
+  writeMany(res: readonly unknown[]): Promise<void> {
+    if (res.length === 1) return this.write(res[0]);
+    const messages: Uint8Array[] = [];
+    let size = 0;
+    for (const r of res) {
+      const bytes = this.encode(r);
+      if (bytes === undefined) break;
+      messages.push(bytes);
+      size += 5 + bytes.byteLength;
+    }
+    if (messages.length === 0 || this.finished || this.stream.destroyed) return RESOLVED;
+    // One buffer for the whole batch, each message behind its 5-byte prefix.
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const m of messages) {
+      out[at] = 0;
+      out.writeUInt32BE(m.byteLength, at + 1);
+      out.set(m, at + 5);
+      at += 5 + m.byteLength;
+    }
+    return this.send(out);
+  }
+
+  private send(frame: Buffer): Promise<void> {
     if (!this.stream.headersSent) this.stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
     if (this.stream.write(frame)) return RESOLVED;
     return new Promise((resolve) => {
@@ -151,6 +178,13 @@ export class ServerCall implements ServerDuplexCall<unknown, unknown> {
 
   /** Encodes and frames a response, or ends the call if it cannot be sent. */
   private frame(res: unknown): Buffer | undefined {
+    const bytes = this.encode(res);
+    return bytes === undefined ? undefined : frameMessage(bytes);
+  }
+
+  /** Encodes a response within the size limit, or ends the call (undefined) if it cannot be sent. */
+  private encode(res: unknown): Uint8Array | undefined {
+    if (this.finished || this.stream.destroyed) return undefined;
     let bytes: Uint8Array;
     try {
       bytes = this.method.encode(res);
@@ -162,7 +196,7 @@ export class ServerCall implements ServerDuplexCall<unknown, unknown> {
       this.finish(Status.RESOURCE_EXHAUSTED, `grpc: trying to send message larger than max (${bytes.length} vs. ${this.limits.maxSendMessageLength})`);
       return undefined;
     }
-    return frameMessage(bytes);
+    return bytes;
   }
 
   /** Runs the handler; its result or error ends the call. */

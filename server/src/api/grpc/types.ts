@@ -26,6 +26,11 @@ export interface ServerWritableCall<Res> extends CallContext {
    * ended it resolves without sending anything, so check `cancelled` to stop early.
    */
   write(res: Res): Promise<void>;
+  /**
+   * Queues several responses as one write (one HTTP/2 DATA frame when they fit), which a client
+   * reads in one go; otherwise as `write`, in order.
+   */
+  writeMany(res: readonly Res[]): Promise<void>;
   /** Ends the call with OK (also done for you when the handler returns). */
   end(): void;
   /** Response bytes queued on the stream and not yet handed to HTTP/2. */

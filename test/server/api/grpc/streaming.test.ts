@@ -53,6 +53,38 @@ describe('grpc server: streaming calls', () => {
     }
   });
 
+  test('writeMany: several responses in one DATA frame, read in order; one after the call ended sends nothing', async () => {
+    const f = await startServer([
+      method('ServerStream', async (_req: Buffer, call: ServerWritableCall<Buffer>) => {
+        await call.writeMany([Buffer.from('a'), Buffer.from('bb'), Buffer.from('ccc')]);
+        await call.writeMany([Buffer.from('single')]);
+        call.end();
+        await call.writeMany([Buffer.from('late'), Buffer.from('later')]);
+      }),
+    ]);
+    try {
+      const viaGrpcJs = await collect(serverStream(f.client(), Buffer.from([0])));
+      assert.equal(viaGrpcJs.err, undefined);
+      assert.deepEqual(viaGrpcJs.messages.map(String), ['a', 'bb', 'ccc', 'single']);
+      // A raw client sees the batch arrive as one chunk holding the three framed messages.
+      const chunks = await new Promise<Buffer[]>((resolve, reject) => {
+        const session = http2.connect(`http://127.0.0.1:${f.port}`);
+        const req = session.request({ ':method': 'POST', ':path': `/${SERVICE}/ServerStream`, 'content-type': 'application/grpc', te: 'trailers' });
+        const got: Buffer[] = [];
+        req.on('data', (c: Buffer) => got.push(c));
+        req.on('error', reject);
+        req.on('close', () => {
+          session.close();
+          resolve(got);
+        });
+        req.end(framed(Buffer.from([0])));
+      });
+      assert.ok(chunks[0]?.equals(Buffer.concat([framed(Buffer.from('a')), framed(Buffer.from('bb')), framed(Buffer.from('ccc'))])), `first chunk: ${chunks[0]?.toString('hex')}`);
+    } finally {
+      await f.close();
+    }
+  });
+
   test('client streaming: the handler iterates the requests and returns one response', async () => {
     const f = await startServer([
       method('ClientStream', async (call: ServerReadableCall<Buffer>) => {
