@@ -184,10 +184,20 @@ export class EtcdServer implements EtcdServerApi {
   /** Applies committed entries in order, each with its consistent index, exactly once. */
   private apply(rd: Ready): void {
     const ci = this.backend.consistentIndex().index;
-    for (const e of rd.committedEntries) {
-      if (e.index > ci) this.applyEntry(e);
-      else if (e.type !== EntryType.Normal) this.applyConfChange(e, false); // raft's config lives in memory
-      this.appliedIndex = e.index;
+    let done: Entry | undefined;
+    try {
+      for (const e of rd.committedEntries) {
+        if (e.index > ci) {
+          this.applyEntry(e);
+          done = e;
+        } else if (e.type !== EntryType.Normal) this.applyConfChange(e, false); // raft's config lives in memory
+        this.appliedIndex = e.index;
+      }
+    } finally {
+      // Once per Ready, not per entry: no backend commit can run inside this synchronous loop,
+      // so the index lands in the same batch as every effect before it. After a failure it
+      // names the last entry applied whole, as it would have entry by entry.
+      if (done !== undefined) this.backend.setConsistentIndex(done.index, done.term);
     }
     this.reads.onApplied();
   }
@@ -202,14 +212,11 @@ export class EtcdServer implements EtcdServerApi {
           throw new ServerError('corrupt', { cause: new Error(`entry ${e.index} is not a request: ${errorMessage(err)}`) });
         }
         const outcome = this.applier.apply(decoded.req);
-        this.backend.setConsistentIndex(e.index, e.term);
         this.waiters.resolve(decoded.id, outcome);
-        return;
       }
     } else {
       this.applyConfChange(e, true);
     }
-    this.backend.setConsistentIndex(e.index, e.term);
   }
 
   /**

@@ -3,15 +3,21 @@ import { ServerError } from './errors.js';
 interface Waiter<T> {
   resolve: (v: T) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  /** Date.now() after which the request has timed out. */
+  deadline: number;
 }
 
 /**
  * Requests waiting for their entry to be applied (etcd's wait.Wait), keyed by request id. Each
  * one times out with etcd's "request timed out" if nothing answers it within `timeoutMs`.
+ *
+ * Every request has the same timeout, so the map's insertion order is deadline order: one
+ * sweep a few times per timeout rejects the expired ones from the front, instead of a timer set
+ * and cleared for every request (a timeout fires up to a sweep interval late).
  */
 export class Waiters<T> {
   private readonly waiting = new Map<bigint, Waiter<T>>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly timeoutMs: number,
@@ -20,40 +26,47 @@ export class Waiters<T> {
   ) {}
 
   register(id: bigint): Promise<T> {
+    if (this.sweeper === undefined) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(1, Math.min(100, Math.floor(this.timeoutMs / 4))));
+      this.sweeper.unref();
+    }
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        this.onTimeout();
-        reject(new ServerError('timeout'));
-      }, this.timeoutMs);
-      timer.unref();
-      this.waiting.set(id, { resolve, reject, timer });
+      this.waiting.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs });
     });
   }
 
   resolve(id: bigint, v: T): void {
-    const w = this.take(id);
-    w?.resolve(v);
+    this.take(id)?.resolve(v);
   }
 
   reject(id: bigint, e: Error): void {
     this.take(id)?.reject(e);
   }
 
-  /** Rejects every waiter (the member is stopping). */
+  /** Rejects every waiter and stops sweeping (the member is stopping). */
   rejectAll(e: Error): void {
     for (const id of [...this.waiting.keys()]) this.reject(id, e);
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   get size(): number {
     return this.waiting.size;
   }
 
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, w] of this.waiting) {
+      if (w.deadline > now) return;
+      this.waiting.delete(id);
+      this.onTimeout();
+      w.reject(new ServerError('timeout'));
+    }
+  }
+
   private take(id: bigint): Waiter<T> | undefined {
     const w = this.waiting.get(id);
-    if (w === undefined) return undefined;
-    this.waiting.delete(id);
-    clearTimeout(w.timer);
+    if (w !== undefined) this.waiting.delete(id);
     return w;
   }
 }
