@@ -10,7 +10,7 @@ export const REQUIRE_LEADER_VALUE = 'true';
 const MAX_NO_LEADER_CHECKS = 3;
 
 export function requiresLeader(call: CallContext): boolean {
-  return call.metadata.get(REQUIRE_LEADER_KEY) === REQUIRE_LEADER_VALUE;
+  return call.header(REQUIRE_LEADER_KEY) === REQUIRE_LEADER_VALUE;
 }
 
 /**

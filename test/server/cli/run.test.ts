@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FLAGS, flagEnvName, flagOrEnv, run, serveHelp } from '../../../server/src/cli/index.js';
+import { kvService } from '../../../server/src/pb/index.js';
+import { waitFor } from '../pb/etcd-process.js';
+import { clientFor, unary, unaryError } from '../pb/grpc-calls.js';
 
 const main = new URL('../../../server/src/main.js', import.meta.url).pathname;
 
@@ -99,4 +102,41 @@ test('flags map to ETCD_* variables; the flag wins', () => {
   assert.equal(flagEnvName('initial-cluster-token'), 'ETCD_INITIAL_CLUSTER_TOKEN');
   assert.equal(flagOrEnv(undefined, 'data-dir', { ETCD_DATA_DIR: '/d' }), '/d');
   assert.equal(flagOrEnv('/flag', 'data-dir', { ETCD_DATA_DIR: '/d' }), '/flag');
+});
+
+test('a served member counts gRPC calls in /metrics by method and code, as go-grpc-prometheus does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-run-'));
+  let stopNow: (why: string) => void = () => undefined;
+  const stop = new Promise<string>((resolve) => (stopNow = resolve));
+  let address = '';
+  let readyNow: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (readyNow = resolve));
+  const sink = (l: string): void => {
+    const rec = JSON.parse(l) as { msg: string; address?: string };
+    if (rec.address !== undefined && rec.msg.startsWith('serving client traffic')) address = rec.address;
+    if (rec.msg === 'ready to serve client requests') readyNow();
+  };
+  const argv = ['--data-dir', join(dir, 'm.etcd'), '--listen-client-urls', 'http://127.0.0.1:0', '--advertise-client-urls', 'http://127.0.0.1:2379'];
+  const served = run(argv, capture().io, { logSink: sink, stopSignal: stop });
+  try {
+    await ready;
+    const kv = clientFor(kvService, 'KV', address);
+    try {
+      await waitFor('a leader', 10_000, () => unary(kv, kvService.Put, { key: Buffer.from('a'), value: Buffer.from('1') }));
+      await unary(kv, kvService.Put, { key: Buffer.from('b'), value: Buffer.from('2') });
+      const bad = await unaryError(kv, kvService.Range, { key: Buffer.from('') });
+      assert.equal(bad.details, 'etcdserver: key is not provided');
+    } finally {
+      kv.close();
+    }
+    const metrics = await (await fetch(`http://${address}/metrics`)).text();
+    const line = (name: string): string | undefined => metrics.split('\n').find((l) => l.startsWith(name));
+    assert.match(line('grpc_server_started_total{grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Put"}') ?? '', / [2-9]\d*$/);
+    assert.match(line('grpc_server_handled_total{grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Put",grpc_code="OK"}') ?? '', / 2$/);
+    assert.equal(line('grpc_server_handled_total{grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Range",grpc_code="InvalidArgument"}'), 'grpc_server_handled_total{grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Range",grpc_code="InvalidArgument"} 1');
+  } finally {
+    stopNow('test');
+    assert.equal(await served, 0);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -71,6 +71,11 @@ export class ServerCall implements ServerDuplexCall<unknown, unknown> {
     return (this.md ??= Metadata.fromHeaders(this.headers));
   }
 
+  header(name: string): string | undefined {
+    const v = this.headers[name];
+    return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
+  }
+
   get cancelled(): boolean {
     return this.abortReason !== undefined;
   }

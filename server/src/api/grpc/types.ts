@@ -6,6 +6,8 @@ export interface CallContext {
   readonly path: string;
   /** The request headers as metadata (`-bin` values decoded), built on first use. */
   readonly metadata: Metadata;
+  /** One request header's first value as sent (lower-case name), without building the metadata. */
+  header(name: string): string | undefined;
   /** When the client's `grpc-timeout` runs out, in `Date.now()` milliseconds; undefined if none. */
   readonly deadline: number | undefined;
   /** True once the call ended early: client cancel, RST_STREAM, connection loss or deadline. */
