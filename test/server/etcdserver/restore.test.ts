@@ -1,58 +1,20 @@
 import assert from 'node:assert/strict';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { describe, test } from 'node:test';
 import { ALL_BUCKETS, Backend, Bucket } from '../../../server/src/backend/index.js';
 import { appendSha256, openBbolt, writeBboltFile } from '../../../server/src/backend/bbolt/index.js';
-import { EtcdServer, RestoreError, restoreSnapshot, type RestoreTarget, type ServerConfig } from '../../../server/src/etcdserver/index.js';
+import { type EtcdServer, RestoreError, restoreSnapshot, type RestoreTarget } from '../../../server/src/etcdserver/index.js';
 import { authpb } from '../../../server/src/pb/index.js';
 import { Wal } from '../../../server/src/wal/index.js';
 import { etcdctl } from '../../e2e/cluster-process.js';
-import { waitFor } from '../../support/wait-for.js';
+import { PEER, memberConfig, started, withDir } from './helpers.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
-const PEER = 'http://127.0.0.1:2380';
-
-function config(dataDir: string): ServerConfig {
-  return {
-    name: 'm1',
-    dataDir,
-    peerUrls: [PEER],
-    clientUrls: ['http://127.0.0.1:2379'],
-    initialCluster: new Map([['m1', [PEER]]]),
-    initialClusterToken: 'etcd-cluster',
-    heartbeatMs: 10,
-    electionMs: 100,
-    snapshotCount: 10_000,
-    maxSnapshots: 5,
-    maxWals: 5,
-    quotaBackendBytes: 2 ** 31,
-    maxRequestBytes: 1.5 * 1024 * 1024,
-    maxTxnOps: 128,
-    autoCompactionMode: 'periodic',
-    autoCompactionRetention: 0,
-  };
-}
 
 function target(dataDir: string, over: Partial<RestoreTarget> = {}): RestoreTarget {
   return { name: 'm1', dataDir, peerUrls: [PEER], initialCluster: new Map([['m1', [PEER]]]), initialClusterToken: 'etcd-cluster', ...over };
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'cairn-restore-'));
-  try {
-    await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function started(cfg: ServerConfig): Promise<EtcdServer> {
-  const s = await EtcdServer.start(cfg);
-  await waitFor(() => s.hasLeader(), 'the member to elect itself');
-  return s;
 }
 
 /** The member's Snapshot stream written to a file, trailer included, as etcdctl saves it. */
@@ -170,11 +132,11 @@ describe('snapshot restore', () => {
     test(`a restored member serves the same ranges at every retained revision (seed ${seed})`, () =>
       withDir(async (dir) => {
         const file = join(dir, 'snap.db');
-        const first = await started(config(join(dir, 'src')));
+        const first = await started(memberConfig(join(dir, 'src')));
         const { compactedAt } = await randomHistory(first, seed);
         await first.stop();
         const auth = await addUsersAndRoles(join(dir, 'src', 'member', 'snap', 'db'));
-        const src = await started(config(join(dir, 'src')));
+        const src = await started(memberConfig(join(dir, 'src')));
         const current = src.header().revision;
         const expected = new Map<number, string>();
         let leases: string;
@@ -191,7 +153,7 @@ describe('snapshot restore', () => {
         const summary = await restoreSnapshot(file, target(join(dir, 'restored')));
         assert.equal(summary.index, 1);
         assert.deepEqual(await authPairs(join(dir, 'restored', 'member', 'snap', 'db')), auth, 'users and roles, byte for byte');
-        const dst = await started(config(join(dir, 'restored')));
+        const dst = await started(memberConfig(join(dir, 'restored')));
         try {
           assert.equal(dst.header().revision, current);
           for (const [rev, want] of expected) assert.equal(await rangeAt(dst, rev), want, `range at revision ${rev}`);
@@ -208,7 +170,7 @@ describe('snapshot restore', () => {
   test('the new member and cluster ids derive from the new cluster, and the old membership is gone', () =>
     withDir(async (dir) => {
       const file = join(dir, 'snap.db');
-      const src = await started(config(join(dir, 'src')));
+      const src = await started(memberConfig(join(dir, 'src')));
       await src.put({ key: b('a'), value: b('1') });
       await saveSnapshot(src, file);
       await src.stop();
@@ -240,7 +202,7 @@ describe('snapshot restore', () => {
 describe('snapshot restore refuses, writing nothing', () => {
   async function goodSnapshot(dir: string): Promise<string> {
     const file = join(dir, 'good.db');
-    const src = await started(config(join(dir, 'src')));
+    const src = await started(memberConfig(join(dir, 'src')));
     for (let i = 0; i < 300; i++) await src.put({ key: b(`key-${i}`), value: b('v'.repeat(200)) });
     await saveSnapshot(src, file);
     await src.stop();

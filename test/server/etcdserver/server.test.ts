@@ -1,57 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { EtcdServer, type ServerConfig } from '../../../server/src/etcdserver/index.js';
+import { EtcdServer } from '../../../server/src/etcdserver/index.js';
 import type { Logger } from '../../../server/src/util/index.js';
 import { CompactedError } from '../../../server/src/mvcc/index.js';
 import { waitFor } from '../../support/wait-for.js';
+import { memberConfig, started, withDir } from './helpers.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 const text = (u: Uint8Array | undefined): string => Buffer.from(u ?? new Uint8Array(0)).toString();
 
-function config(dataDir: string, over: Partial<ServerConfig> = {}): ServerConfig {
-  return {
-    name: 'm1',
-    dataDir,
-    peerUrls: ['http://127.0.0.1:2380'],
-    clientUrls: ['http://127.0.0.1:2379'],
-    initialCluster: new Map([['m1', ['http://127.0.0.1:2380']]]),
-    initialClusterToken: 'etcd-cluster',
-    heartbeatMs: 10,
-    electionMs: 100,
-    snapshotCount: 10_000,
-    maxSnapshots: 5,
-    maxWals: 5,
-    quotaBackendBytes: 2 ** 31,
-    maxRequestBytes: 1.5 * 1024 * 1024,
-    maxTxnOps: 128,
-    autoCompactionMode: 'periodic',
-    autoCompactionRetention: 0,
-    ...over,
-  };
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'cairn-member-'));
-  try {
-    await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function started(cfg: ServerConfig): Promise<EtcdServer> {
-  const s = await EtcdServer.start(cfg);
-  await waitFor(() => s.hasLeader(), 'the member to elect itself');
-  return s;
-}
-
 describe('a member of one', () => {
   test('serves writes and linearizable reads, with headers, through raft', () =>
     withDir(async (dir) => {
-      const s = await started(config(dir));
+      const s = await started(memberConfig(dir));
       try {
         const p = await s.put({ key: b('a'), value: b('1') });
         assert.equal(p.header.revision, 2);
@@ -75,7 +38,7 @@ describe('a member of one', () => {
 
   test('proposals of one turn are one batch, and every one is answered', () =>
     withDir(async (dir) => {
-      const s = await started(config(dir));
+      const s = await started(memberConfig(dir));
       try {
         const puts = Array.from({ length: 200 }, (_, i) => s.put({ key: b(`k${i}`), value: b(String(i)) }));
         const res = await Promise.all(puts);
@@ -88,12 +51,12 @@ describe('a member of one', () => {
 
   test('restarts from its WAL and backend with every acknowledged write and the same identity', () =>
     withDir(async (dir) => {
-      const s1 = await started(config(dir));
+      const s1 = await started(memberConfig(dir));
       for (let i = 0; i < 50; i++) await s1.put({ key: b(`k${i}`), value: b(String(i)) });
       const id = s1.memberId;
       const cid = s1.clusterId;
       await s1.stop();
-      const s2 = await started(config(dir));
+      const s2 = await started(memberConfig(dir));
       try {
         assert.equal(s2.memberId, id);
         assert.equal(s2.clusterId, cid);
@@ -109,7 +72,7 @@ describe('a member of one', () => {
 
   test('snapshots every snapshot-count entries, releases the WAL, and restarts from the snapshot', () =>
     withDir(async (dir) => {
-      const cfg = config(dir, { snapshotCount: 20 });
+      const cfg = memberConfig(dir, { snapshotCount: 20 });
       const s1 = await started(cfg);
       for (let i = 0; i < 70; i++) await s1.put({ key: b(`k${i % 7}`), value: b(String(i)) });
       await s1.stop();
@@ -135,7 +98,7 @@ describe('a member of one', () => {
         error: (msg, fields = {}) => lines.push({ level: 'error', msg, fields }),
         child: () => logger,
       };
-      const cfg = config(dir, { snapshotCount: 10 });
+      const cfg = memberConfig(dir, { snapshotCount: 10 });
       const s1 = await EtcdServer.start(cfg, { logger });
       await waitFor(() => s1.hasLeader(), 'the member to elect itself');
       for (let i = 0; i < 15; i++) await s1.put({ key: b('k'), value: b(String(i)) });
@@ -156,7 +119,7 @@ describe('a member of one', () => {
 
   test('leases: grant, attach, time-to-live, revoke deletes the keys', () =>
     withDir(async (dir) => {
-      const s = await started(config(dir));
+      const s = await started(memberConfig(dir));
       try {
         const g = await s.leaseGrant(0n, 60);
         assert.ok(g.id > 0n);
@@ -176,7 +139,7 @@ describe('a member of one', () => {
 
   test('compaction through raft; a physical one waits until history is gone', () =>
     withDir(async (dir) => {
-      const s = await started(config(dir));
+      const s = await started(memberConfig(dir));
       try {
         for (let i = 0; i < 5; i++) await s.put({ key: b('a'), value: b(String(i)) });
         await s.compact(4, true);
