@@ -43,3 +43,6 @@ export class BootstrapError extends CairnError {}
 
 /** A snapshot restore refused (bad input, an existing target) or failed; nothing is left behind. */
 export class RestoreError extends CairnError {}
+
+/** A part of clustering that is not built yet, said plainly. */
+export class NotBuiltError extends CairnError {}

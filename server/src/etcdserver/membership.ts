@@ -55,6 +55,11 @@ export class Membership {
     return this.members.get(id);
   }
 
+  /** Whether `id` was removed from the cluster (its messages are refused from then on). */
+  isRemoved(id: bigint): boolean {
+    return this.backend.get(Bucket.membersRemoved, Buffer.from(id.toString(16))) !== undefined;
+  }
+
   /** Members ordered by id, as MemberList lists them. */
   list(): MemberInfo[] {
     return [...this.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -40,6 +40,7 @@ import type {
 import { ServerMetrics } from './metrics.js';
 import { exportSnapshot } from './snapshot-export.js';
 import { Snapshots } from './snapshots.js';
+import { Peers, type TransportFactory } from './peers.js';
 
 const trace = tracer('etcdserver');
 
@@ -53,7 +54,7 @@ export const ETCD_VERSION = '3.5.0';
  * Ready is handled to the end (WAL written and fsynced, entries applied) before the next.
  */
 export class EtcdServer implements EtcdServerApi {
-  static async start(cfg: ServerConfig, opts: { logger?: Logger } = {}): Promise<EtcdServer> {
+  static async start(cfg: ServerConfig, opts: { logger?: Logger; transport?: TransportFactory } = {}): Promise<EtcdServer> {
     const log = opts.logger ?? nopLogger;
     const random = (n: number): number => Math.floor(Math.random() * n);
     const booted = await bootRaft(cfg, random);
@@ -71,6 +72,15 @@ export class EtcdServer implements EtcdServerApi {
       'compact-revision': store.kv.compactRev,
     });
     for (const m of booted.initialMembers) if (m.id === booted.memberId) s.membership.add(m);
+    if (opts.transport !== undefined) {
+      const members = booted.initialMembers.length > 0 ? booted.initialMembers : s.membership.list();
+      try {
+        await s.peers.start(opts.transport, booted.clusterId, members);
+      } catch (err) {
+        await s.stop();
+        throw err;
+      }
+    }
     s.startLoops();
     return s;
   }
@@ -85,6 +95,7 @@ export class EtcdServer implements EtcdServerApi {
   private readonly waiters: Waiters<ApplyOutcome>;
   private readonly reads: ReadIndexer;
   private readonly snapshots: Snapshots;
+  private readonly peers: Peers;
   private proposals: { id: bigint; data: Uint8Array }[] = [];
   private flushScheduled = false;
   private readyScheduled = false;
@@ -118,6 +129,13 @@ export class EtcdServer implements EtcdServerApi {
     this.appliedIndex = raft.snapshot?.metadata.index ?? index(0);
     this.reads = new ReadIndexer(raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
     this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex, log, (err) => this.fatal(err));
+    this.peers = new Peers({
+      node: raft.node,
+      memberId: raft.memberId,
+      wake: () => this.scheduleReady(),
+      isRemoved: (id) => this.membership.isRemoved(id),
+      log,
+    });
   }
 
   // ---- the loops --------------------------------------------------------------------------
@@ -159,8 +177,11 @@ export class EtcdServer implements EtcdServerApi {
     const node = this.raft.node;
     while (!this.stopped && node.hasReady()) {
       const rd = node.ready();
+      // The leader's appends go out while it writes the same entries to its WAL; what must
+      // wait for the fsync (votes, acknowledgements) goes after.
+      this.peers.send(rd.messages);
       await this.persist(rd);
-      // Messages to peers would go out here (clustering); a member alone has none.
+      this.peers.send(rd.messagesAfterPersist);
       this.apply(rd);
       node.advance(rd);
       this.campaignIfAlone();
@@ -229,8 +250,15 @@ export class EtcdServer implements EtcdServerApi {
     this.raft.node.applyConfChange(cc);
     if (!toBackend) return;
     for (const c of cc.changes) {
-      if (c.type === ConfChangeType.AddNode && cc.context.byteLength > 0) this.membership.add(memberFromJson(Buffer.from(cc.context).toString()));
-      if (c.type === ConfChangeType.RemoveNode) this.membership.remove(c.nodeId);
+      if (c.type === ConfChangeType.AddNode && cc.context.byteLength > 0) {
+        const m = memberFromJson(Buffer.from(cc.context).toString());
+        this.membership.add(m);
+        this.peers.memberAdded(m);
+      }
+      if (c.type === ConfChangeType.RemoveNode) {
+        this.membership.remove(c.nodeId);
+        this.peers.memberRemoved(c.nodeId);
+      }
     }
   }
 
@@ -454,6 +482,11 @@ export class EtcdServer implements EtcdServerApi {
     throw new ServerError('badLeaderTransferee');
   }
 
+  /** The leader this member knows (0: none). */
+  leaderId(): bigint {
+    return this.leader;
+  }
+
   hasLeader(): boolean {
     return this.leader !== 0n;
   }
@@ -490,6 +523,7 @@ export class EtcdServer implements EtcdServerApi {
     this.waiters.rejectAll(stopped);
     this.reads.failAll(stopped);
     await this.processing.catch(() => undefined);
+    await this.peers.close();
     await this.snapshots.settled();
     this.store.close();
     await this.raft.wal.close();

@@ -1,0 +1,48 @@
+import type { Message } from '../raft/index.js';
+
+/**
+ * What the transport asks of the member it serves (etcd's rafthttp.Raft): it hands every
+ * message a peer sent to `process`, and tells the member when a peer cannot be reached or how
+ * a snapshot it sent ended, so raft can adjust that peer's progress.
+ */
+export interface RaftHandler {
+  /** A message from a peer, for raft to step. Throwing refuses the message (it is counted as failed). */
+  process(msg: Message): void;
+  /** Whether this member id was removed from the cluster (its messages are refused with 410). */
+  isRemoved(id: bigint): boolean;
+  reportUnreachable(id: bigint): void;
+  reportSnapshot(id: bigint, ok: boolean): void;
+  /**
+   * A snapshot a peer sent (MsgSnap, its metadata in `msg.snapshot`) with the bytes of the
+   * sender's backend database (etcd's bbolt-format snapshot stream, SHA-256 trailer checked by
+   * the transport). Resolve once the member has saved it; the message is then processed.
+   */
+  receiveSnapshot(msg: Message, db: AsyncIterable<Uint8Array>): Promise<void>;
+}
+
+/** A snapshot to send: the raft message (MsgSnap) and the sender's database, streamed. */
+export interface OutgoingSnapshot {
+  readonly msg: Message;
+  /** Bytes of the database (without trailer; the transport adds and checks its own). */
+  readonly size: number;
+  readonly chunks: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * The member's side of the peer network (etcd's rafthttp.Transporter): long-lived streams to
+ * every peer for raft messages, a separate path for snapshots, reconnection with backoff.
+ * `send` never blocks: a peer whose queue is full loses the message and is reported
+ * unreachable, as etcd's does; raft's retries cover the loss.
+ */
+export interface PeerTransport {
+  /** Starts serving the peer URLs; resolves once listening. */
+  start(): Promise<void>;
+  send(msgs: readonly Message[]): void;
+  sendSnapshot(snap: OutgoingSnapshot): void;
+  addPeer(id: bigint, urls: readonly string[]): void;
+  updatePeer(id: bigint, urls: readonly string[]): void;
+  removePeer(id: bigint): void;
+  /** Peers with a working stream right now (etcd_network_active_peers). */
+  activePeers(): number;
+  close(): Promise<void>;
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { EtcdServer, type ServerConfig, clusterIdFor, memberIdFor } from '../../../server/src/etcdserver/index.js';
+import { waitFor } from '../../support/wait-for.js';
+import { memberConfig, withDir } from './helpers.js';
+import { MemNetwork } from './mem-network.js';
+
+const b = (s: string): Buffer => Buffer.from(s);
+const text = (u: Uint8Array | undefined): string => Buffer.from(u ?? new Uint8Array(0)).toString();
+const NAMES = ['m1', 'm2', 'm3'];
+const urlOf = (name: string): string => `http://127.0.0.${NAMES.indexOf(name) + 1}:2380`;
+const CLUSTER = new Map(NAMES.map((n) => [n, [urlOf(n)]]));
+
+function configOf(dir: string, name: string): ServerConfig {
+  return memberConfig(join(dir, name), { name, peerUrls: [urlOf(name)], initialCluster: CLUSTER, initialClusterToken: 'mem-cluster' });
+}
+
+/** The leader every running member agrees on (waits for agreement). */
+async function agreedLeader(members: readonly EtcdServer[], not = 0n): Promise<bigint> {
+  let leader = 0n;
+  await waitFor(() => {
+    const ls = members.map((m) => m.leaderId());
+    leader = ls[0] ?? 0n;
+    return leader !== 0n && leader !== not && ls.every((l) => l === leader);
+  }, 'the members to agree on a leader');
+  return leader;
+}
+
+async function valueOn(m: EtcdServer, key: string): Promise<string | undefined> {
+  const r = await m.range({ key: b(key), serializable: true });
+  return r.kvs[0] === undefined ? undefined : text(r.kvs[0].value);
+}
+
+async function eventually(m: EtcdServer, key: string, want: string, what: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    if ((await valueOn(m, key)) === want) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('three members in one process over an in-memory network', () => {
+  test('elect one leader, replicate writes from any member, serve linearizable reads on followers', () =>
+    withDir(async (dir) => {
+      const net = new MemNetwork();
+      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n), { transport: net.transport() })));
+      try {
+        const ids = NAMES.map((n) => memberIdFor([urlOf(n)], 'mem-cluster'));
+        assert.deepEqual(members.map((m) => m.memberId), ids, 'member ids as etcd derives them');
+        assert.ok(members.every((m) => m.clusterId === clusterIdFor(ids)));
+        const leaderId = await agreedLeader(members);
+        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+        const followers = members.filter((m) => m !== leader);
+        const p1 = await leader.put({ key: b('a'), value: b('from the leader') });
+        const f0 = followers[0] as EtcdServer;
+        const p2 = await f0.put({ key: b('b'), value: b('from a follower') });
+        assert.equal(p2.header.revision, p1.header.revision + 1, 'one revision sequence, whoever proposed');
+        // A linearizable read on the other follower sees both writes at once.
+        const f1 = followers[1] as EtcdServer;
+        const r = await f1.range({ key: b('a'), rangeEnd: b('c') });
+        assert.deepEqual(r.kvs.map((kv) => text(kv.value)), ['from the leader', 'from a follower']);
+        for (const m of members) await eventually(m, 'b', 'from a follower', `member ${m.memberId.toString(16)} to apply`);
+        const list = await f1.memberList(true);
+        assert.deepEqual(list.map((m) => m.name).sort(), NAMES);
+        assert.ok(net.delivered > 0);
+      } finally {
+        await Promise.all(members.map((m) => m.stop()));
+      }
+    }));
+
+  test('an isolated leader is replaced; writes go on; healed, it follows and converges', () =>
+    withDir(async (dir) => {
+      const net = new MemNetwork();
+      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n), { transport: net.transport() })));
+      try {
+        const first = await agreedLeader(members);
+        const old = members.find((m) => m.memberId === first) as EtcdServer;
+        const rest = members.filter((m) => m !== old);
+        await old.put({ key: b('k'), value: b('before') });
+        net.isolate(first);
+        const second = await agreedLeader(rest, first);
+        assert.ok(rest.some((m) => m.memberId === second), 'the majority elected one of its own');
+        const now = members.find((m) => m.memberId === second) as EtcdServer;
+        await now.put({ key: b('k'), value: b('during') });
+        net.heal(first);
+        await agreedLeader(members);
+        await eventually(old, 'k', 'during', 'the old leader to catch up');
+        assert.notEqual(old.leaderId(), first, 'the old leader came back as a follower');
+      } finally {
+        await Promise.all(members.map((m) => m.stop()));
+      }
+    }));
+
+  test('a follower stopped and restarted catches up with what it missed', () =>
+    withDir(async (dir) => {
+      const net = new MemNetwork();
+      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n), { transport: net.transport() })));
+      try {
+        const leaderId = await agreedLeader(members);
+        const i = members.findIndex((m) => m.memberId !== leaderId);
+        const follower = members[i] as EtcdServer;
+        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+        await follower.stop();
+        for (let k = 0; k < 20; k++) await leader.put({ key: b('n'), value: b(String(k)) });
+        const again = await EtcdServer.start(configOf(dir, NAMES[i] as string), { transport: net.transport() });
+        members[i] = again;
+        await eventually(again, 'n', '19', 'the restarted follower to catch up');
+        assert.equal(again.header().revision, leader.header().revision);
+      } finally {
+        await Promise.all(members.map((m) => m.stop()));
+      }
+    }));
+});

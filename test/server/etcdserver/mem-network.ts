@@ -1,0 +1,96 @@
+import type { Message } from '../../../server/src/raft/index.js';
+import type { OutgoingSnapshot, PeerTransport, RaftHandler } from '../../../server/src/transport/types.js';
+import type { TransportFactory } from '../../../server/src/etcdserver/index.js';
+
+/**
+ * Members of one process wired together: each message is copied and delivered on a later turn
+ * of the event loop, as over a network; a test can cut any member off (both directions) and
+ * heal it again. Messages to a member that is cut off or gone are lost, and the sender's raft is
+ * told the peer is unreachable.
+ */
+export class MemNetwork {
+  private readonly handlers = new Map<bigint, RaftHandler>();
+  private readonly isolated = new Set<bigint>();
+  delivered = 0;
+
+  /** The factory a member is started with. */
+  transport(): TransportFactory {
+    return ({ memberId }, handler) => new MemTransport(this, memberId, handler);
+  }
+
+  isolate(id: bigint): void {
+    this.isolated.add(id);
+  }
+
+  heal(id: bigint): void {
+    this.isolated.delete(id);
+  }
+
+  attach(id: bigint, h: RaftHandler): void {
+    this.handlers.set(id, h);
+  }
+
+  detach(id: bigint, h: RaftHandler): void {
+    if (this.handlers.get(id) === h) this.handlers.delete(id);
+  }
+
+  deliver(from: bigint, fromHandler: RaftHandler, msgs: readonly Message[]): void {
+    for (const m of msgs) {
+      const to = this.handlers.get(m.to);
+      if (to === undefined || this.isolated.has(m.to) || this.isolated.has(from)) {
+        setImmediate(() => fromHandler.reportUnreachable(m.to));
+        continue;
+      }
+      const copy = structuredClone(m);
+      setImmediate(() => {
+        if (this.handlers.get(m.to) !== to || this.isolated.has(m.to) || this.isolated.has(from)) return;
+        try {
+          to.process(copy);
+          this.delivered++;
+        } catch {
+          // Refused by the receiver (e.g. stopped): lost, as on a network.
+        }
+      });
+    }
+  }
+}
+
+class MemTransport implements PeerTransport {
+  private readonly peers = new Set<bigint>();
+
+  constructor(
+    private readonly net: MemNetwork,
+    private readonly id: bigint,
+    private readonly handler: RaftHandler,
+  ) {}
+
+  async start(): Promise<void> {
+    this.net.attach(this.id, this.handler);
+  }
+
+  send(msgs: readonly Message[]): void {
+    this.net.deliver(this.id, this.handler, msgs.filter((m) => this.peers.has(m.to)));
+  }
+
+  sendSnapshot(snap: OutgoingSnapshot): void {
+    setImmediate(() => this.handler.reportSnapshot(snap.msg.to, false));
+  }
+
+  addPeer(id: bigint): void {
+    this.peers.add(id);
+  }
+
+  updatePeer(): void {}
+
+  removePeer(id: bigint): void {
+    this.peers.delete(id);
+  }
+
+  activePeers(): number {
+    return this.peers.size;
+  }
+
+  async close(): Promise<void> {
+    this.net.detach(this.id, this.handler);
+  }
+}
