@@ -50,6 +50,12 @@ export const SERVER_ERROR_CODES: Readonly<Record<ServerErrorKind, StatusCode>> =
   badLeaderTransferee: Status.FAILED_PRECONDITION,
   learnerNotReady: Status.FAILED_PRECONDITION,
   notSupportedForLearner: Status.UNAVAILABLE,
+  memberExist: Status.FAILED_PRECONDITION,
+  peerUrlExist: Status.FAILED_PRECONDITION,
+  memberBadUrls: Status.INVALID_ARGUMENT,
+  memberNotFound: Status.NOT_FOUND,
+  memberNotLearner: Status.FAILED_PRECONDITION,
+  tooManyLearners: Status.FAILED_PRECONDITION,
 };
 
 /** mvcc's revision errors: etcd prefixes mvcc's texts with "etcdserver: " for clients. */

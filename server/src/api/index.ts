@@ -7,5 +7,5 @@ export {
 export { kvMethods } from './kv-service.js';
 export { watchMethod } from './watch-service.js';
 export { leaseMethods } from './lease-service.js';
-export { clusterMethods, MEMBERSHIP_UNIMPLEMENTED } from './cluster-service.js';
+export { clusterMethods } from './cluster-service.js';
 export { maintenanceMethods, SNAPSHOT_CHUNK_BYTES } from './maintenance-service.js';

@@ -111,7 +111,12 @@ export async function serve(config: MemberConfig, io: ServeIo): Promise<number> 
       log.info('serving metrics', { address: raw });
     }
     log.info('ready to serve client requests');
-    const why = await (io.stopSignal ?? stopSignal());
+    const stoppedItself = member.whenStopped().then((reason) => ({ reason }));
+    const why = await Promise.race([io.stopSignal ?? stopSignal(), stoppedItself]);
+    if (typeof why !== 'string') {
+      log.error('member stopped on its own', { reason: why.reason ?? 'unknown' });
+      return 1;
+    }
     log.info('received signal; shutting down', { signal: why });
     return 0;
   } catch (err) {

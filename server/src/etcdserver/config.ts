@@ -24,6 +24,10 @@ export interface ServerConfig {
   /** periodic: retention is a duration in ms; revision: a count of revisions. */
   autoCompactionMode: 'periodic' | 'revision';
   autoCompactionRetention: number;
+  /** --max-learners (default 1). */
+  maxLearners?: number;
+  /** --strict-reconfig-check (default true): refuse a change that would lose quorum. */
+  strictReconfigCheck?: boolean;
 }
 
 /** etcd's defaults for what the command line leaves out. */

@@ -34,6 +34,12 @@ export const SERVER_ERROR_TEXT = {
   badLeaderTransferee: 'etcdserver: bad leader transferee',
   learnerNotReady: 'etcdserver: can only promote a learner member which is in sync with leader',
   notSupportedForLearner: 'etcdserver: rpc not supported for learner',
+  memberExist: 'etcdserver: member ID already exist',
+  peerUrlExist: 'etcdserver: Peer URLs already exists',
+  memberBadUrls: 'etcdserver: given member URLs are invalid',
+  memberNotFound: 'etcdserver: member not found',
+  memberNotLearner: 'etcdserver: can only promote a learner member',
+  tooManyLearners: 'etcdserver: too many learner members in cluster',
 } as const;
 
 export type ServerErrorKind = keyof typeof SERVER_ERROR_TEXT;

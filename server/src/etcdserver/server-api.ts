@@ -30,6 +30,15 @@ export interface MemberInfo {
   isLearner: boolean;
 }
 
+/** What a membership change answers (etcd's MemberAdd/Remove/Update/Promote responses). */
+export interface MemberChange {
+  header: Header;
+  /** The member added or changed (undefined when removing one this member did not know). */
+  member: MemberInfo | undefined;
+  /** Every member after the change. */
+  members: MemberInfo[];
+}
+
 /** etcd's alarm types (etcdserverpb.AlarmType numbers: NONE 0, NOSPACE 1, CORRUPT 2). */
 export type AlarmType = 'NONE' | 'NOSPACE' | 'CORRUPT';
 
@@ -110,6 +119,10 @@ export interface EtcdServerApi {
 
   // Cluster
   memberList(linearizable: boolean): Promise<MemberInfo[]>;
+  memberAdd(peerUrls: string[], isLearner: boolean): Promise<MemberChange>;
+  memberRemove(id: bigint): Promise<MemberChange>;
+  memberUpdate(id: bigint, peerUrls: string[]): Promise<MemberChange>;
+  memberPromote(id: bigint): Promise<MemberChange>;
 
   // Maintenance
   alarm(action: 'get' | 'activate' | 'deactivate', memberId: bigint, alarm: AlarmType): Promise<AlarmMember[]>;

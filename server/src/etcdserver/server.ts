@@ -1,5 +1,5 @@
 import { AlarmStore, Applier, type ApplyOutcome, type MemberRequest, decodeRequest, encodeRequest } from '../apply/index.js';
-import { Backend } from '../backend/index.js';
+import { Backend, Bucket } from '../backend/index.js';
 import { Lessor, type LeaseInfo } from '../lease/index.js';
 import {
   type BackendHash,
@@ -16,14 +16,17 @@ import {
   WatchableStore,
   type WatchStream,
 } from '../mvcc/index.js';
-import { ConfChangeType, EMPTY_HARD_STATE, EntryType, type Entry, type Index, ProposalDroppedError, type Ready, confChangeOfEntry, index } from '../raft/index.js';
+import {
+  ConfChangeType, type ConfChangeV1, EMPTY_HARD_STATE, EntryType, type Entry, type Index, ProposalDroppedError, type Ready, confChangeOfEntry, decodeConfChangeV1, index, nodeId,
+} from '../raft/index.js';
 import { type Logger, errorMessage, nopLogger, tracer } from '../util/index.js';
 import { AutoCompactor } from './auto-compactor.js';
 import { type BootedRaft, bootRaft } from './bootstrap.js';
 import { type ServerConfig, dbPath, minLeaseTtl, requestTimeoutMs } from './config.js';
-import { ServerError } from './errors.js';
+import { ServerError, type ServerErrorKind } from './errors.js';
 import { IdGenerator } from './ids.js';
-import { Membership, memberFromJson } from './membership.js';
+import { Membership, memberToJson } from './membership.js';
+import { checkConfChange, isPromotion, memberOfChange, promotionContext, runtimeMemberId, validPeerUrls } from './reconfig.js';
 import { ReadIndexer } from './read-index.js';
 import { Waiters } from './waiters.js';
 import type {
@@ -33,6 +36,7 @@ import type {
   Header,
   LeaseGrantResult,
   LeaseTimeToLiveResult,
+  MemberChange,
   MemberInfo,
   SnapshotStream,
   StatusInfo,
@@ -93,6 +97,8 @@ export class EtcdServer implements EtcdServerApi {
   private readonly applier: Applier;
   private readonly ids: IdGenerator;
   private readonly waiters: Waiters<ApplyOutcome>;
+  /** Membership changes waiting to be applied: undefined when accepted, else why refused. */
+  private readonly confWaiters: Waiters<ServerErrorKind | undefined>;
   private readonly reads: ReadIndexer;
   private readonly snapshots: Snapshots;
   private readonly peers: Peers;
@@ -106,6 +112,8 @@ export class EtcdServer implements EtcdServerApi {
   private stopped = false;
   private campaigned = false;
   private readonly timers: NodeJS.Timeout[] = [];
+  private onStopped: (why: string | undefined) => void = () => undefined;
+  private readonly stoppedSignal = new Promise<string | undefined>((resolve) => (this.onStopped = resolve));
 
   private constructor(
     private readonly cfg: ServerConfig,
@@ -126,6 +134,7 @@ export class EtcdServer implements EtcdServerApi {
     this.applier = new Applier({ store, ops: this.ops, lessor, alarms: this.alarmStore });
     this.ids = new IdGenerator(raft.memberId, Date.now());
     this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc());
+    this.confWaiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc());
     this.appliedIndex = raft.snapshot?.metadata.index ?? index(0);
     this.reads = new ReadIndexer(raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
     this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex, log, (err) => this.fatal(err));
@@ -245,20 +254,55 @@ export class EtcdServer implements EtcdServerApi {
    * the log on restart); the members bucket only when the backend has not seen the entry.
    */
   private applyConfChange(e: Entry, toBackend: boolean): void {
-    const cc = confChangeOfEntry(e);
-    if (cc === undefined) return;
-    this.raft.node.applyConfChange(cc);
+    if (e.type !== EntryType.ConfChange) {
+      // Joint changes (V2) come only from raft-level tooling; the member proposes V1 changes.
+      const cc = confChangeOfEntry(e);
+      if (cc !== undefined) this.raft.node.applyConfChange(cc);
+      return;
+    }
+    const cc = decodeConfChangeV1(e.data);
+    const marker = Buffer.from(`refused-conf-change/${e.index.toString(16)}`);
+    // The bootstrap entries (id 0) describe the initial cluster: always applied. A refused
+    // change is remembered, so that replaying it after a restart refuses it again.
+    let refused: ServerErrorKind | undefined;
+    if (toBackend) refused = cc.id === 0n ? undefined : checkConfChange(cc, this.membership, this.cfg.maxLearners ?? 1);
+    else refused = this.backend.get(Bucket.cluster, marker) === undefined ? undefined : 'memberNotFound';
+    this.raft.node.applyConfChange(refused === undefined ? cc : { ...cc, nodeId: nodeId(0n) });
     if (!toBackend) return;
-    for (const c of cc.changes) {
-      if (c.type === ConfChangeType.AddNode && cc.context.byteLength > 0) {
-        const m = memberFromJson(Buffer.from(cc.context).toString());
-        this.membership.add(m);
-        this.peers.memberAdded(m);
+    if (refused !== undefined) this.backend.put(Bucket.cluster, marker, Buffer.from(refused));
+    else this.applyMemberChange(cc);
+    this.confWaiters.resolve(cc.id, refused);
+  }
+
+  /** The membership side of an accepted change: the members bucket, the transport's peers. */
+  private applyMemberChange(cc: ConfChangeV1): void {
+    const existing = this.membership.get(cc.nodeId);
+    switch (cc.type) {
+      case ConfChangeType.AddNode:
+      case ConfChangeType.AddLearnerNode: {
+        if (cc.context.byteLength === 0) return;
+        const next = existing !== undefined && isPromotion(cc) ? { ...existing, isLearner: false } : memberOfChange(cc);
+        this.membership.add(next);
+        this.peers.memberAdded(next);
+        this.log.info('added member', { 'member-id': next.id.toString(16), 'peer-urls': next.peerUrls, learner: next.isLearner });
+        return;
       }
-      if (c.type === ConfChangeType.RemoveNode) {
-        this.membership.remove(c.nodeId);
-        this.peers.memberRemoved(c.nodeId);
+      case ConfChangeType.UpdateNode: {
+        if (existing === undefined) return;
+        const next = { ...existing, peerUrls: memberOfChange(cc).peerUrls };
+        this.membership.add(next);
+        this.peers.memberUpdated(next);
+        this.log.info('updated member', { 'member-id': next.id.toString(16), 'peer-urls': next.peerUrls });
+        return;
       }
+      case ConfChangeType.RemoveNode:
+        this.membership.remove(cc.nodeId);
+        this.peers.memberRemoved(cc.nodeId);
+        this.log.info('removed member', { 'member-id': cc.nodeId.toString(16) });
+        if (cc.nodeId === this.memberId) {
+          this.log.error('this member was removed from the cluster; stopping', { 'local-member-id': this.memberId.toString(16) });
+          setImmediate(() => void this.stop('the member has been permanently removed from the cluster'));
+        }
     }
   }
 
@@ -304,7 +348,7 @@ export class EtcdServer implements EtcdServerApi {
     // state: stop serving rather than answer from it.
     this.log.error('member stopping on a fatal error', { error: errorMessage(err) });
     if (this.log === nopLogger) process.stderr.write(`cairn: member stopping: ${errorMessage(err)}\n`);
-    void this.stop();
+    void this.stop(`fatal: ${errorMessage(err)}`);
   }
 
   // ---- proposals --------------------------------------------------------------------------
@@ -348,6 +392,81 @@ export class EtcdServer implements EtcdServerApi {
     const outcome = await this.propose(req);
     if (!outcome.ok) throw outcome.error;
     return outcome.response;
+  }
+
+  // ---- membership changes -------------------------------------------------------------------
+
+  /** MemberAdd: a new member (voter or learner) with these peer URLs; answers it and every member. */
+  async memberAdd(peerUrls: string[], isLearner: boolean): Promise<MemberChange> {
+    if (!validPeerUrls(peerUrls)) throw new ServerError('memberBadUrls');
+    if (this.membership.list().some((x) => x.peerUrls.some((u) => peerUrls.includes(u)))) throw new ServerError('peerUrlExist');
+    const m: MemberInfo = { id: runtimeMemberId(peerUrls, Date.now()), name: '', peerUrls, clientUrls: [], isLearner };
+    if (!isLearner) this.checkQuorumAfter(1);
+    await this.proposeConfChange(isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, m.id, m);
+    return { header: this.header(), member: m, members: this.membership.list() };
+  }
+
+  async memberRemove(id: bigint): Promise<MemberChange> {
+    const m = this.membership.get(id);
+    if (m !== undefined && !m.isLearner) this.checkQuorumAfter(-1, id);
+    await this.proposeConfChange(ConfChangeType.RemoveNode, id, undefined);
+    return { header: this.header(), member: m, members: this.membership.list() };
+  }
+
+  async memberUpdate(id: bigint, peerUrls: string[]): Promise<MemberChange> {
+    if (!validPeerUrls(peerUrls)) throw new ServerError('memberBadUrls');
+    const m = this.membership.get(id);
+    if (m === undefined) throw new ServerError('memberNotFound');
+    await this.proposeConfChange(ConfChangeType.UpdateNode, id, { ...m, peerUrls });
+    return { header: this.header(), member: this.membership.get(id), members: this.membership.list() };
+  }
+
+  /** MemberPromote: a learner becomes a voter once it holds (nearly) the leader's whole log. */
+  async memberPromote(id: bigint): Promise<MemberChange> {
+    const m = this.membership.get(id);
+    if (m === undefined) throw new ServerError('memberNotFound');
+    if (!m.isLearner) throw new ServerError('memberNotLearner');
+    if (!this.learnerInSync(id)) throw new ServerError('learnerNotReady');
+    await this.proposeConfChange(ConfChangeType.AddNode, id, { ...m, isLearner: false }, true);
+    return { header: this.header(), member: this.membership.get(id), members: this.membership.list() };
+  }
+
+  /**
+   * etcd's readiness rule for a promotion, decided by the leader: the learner's match index is
+   * within 90% of the leader's. A follower cannot see progress and answers "not ready".
+   */
+  private learnerInSync(id: bigint): boolean {
+    const r = this.raft.node.raft;
+    if (r.state !== 'StateLeader') return false;
+    const pr = r.trk.progress.get(nodeId(id));
+    const last = r.raftLog.lastIndex();
+    return pr !== undefined && pr.match >= Math.floor(last * 0.9);
+  }
+
+  /**
+   * --strict-reconfig-check: a change of the voters by `delta` must leave enough started voters
+   * (this member and the peers the transport reaches) for a quorum of the new configuration.
+   */
+  private checkQuorumAfter(delta: 1 | -1, removing?: bigint): void {
+    if (this.cfg.strictReconfigCheck === false) return;
+    const voters = this.membership.list().filter((m) => !m.isLearner).length + delta;
+    const started = 1 + this.peers.activePeers() - (removing !== undefined && removing !== this.memberId ? 1 : 0);
+    if (started < Math.floor(voters / 2) + 1) throw new ServerError('notEnoughStartedMembers');
+  }
+
+  private async proposeConfChange(type: ConfChangeType, id: bigint, member: MemberInfo | undefined, promote = false): Promise<void> {
+    if (this.stopped) throw new ServerError('stopped');
+    const reqId = this.ids.next();
+    const done = this.confWaiters.register(reqId);
+    const json = member === undefined ? '' : promote ? promotionContext(memberToJson(member)) : memberToJson(member);
+    try {
+      this.raft.node.proposeConfChange({ id: reqId, type, nodeId: nodeId(id), context: Buffer.from(json) });
+    } catch (err) {
+      this.confWaiters.reject(reqId, err instanceof ProposalDroppedError ? new ServerError('noLeader') : (err as Error));
+    }
+    this.scheduleReady();
+    const refused = await done;
+    if (refused !== undefined) throw new ServerError(refused);
   }
 
   // ---- EtcdServerApi ----------------------------------------------------------------------
@@ -482,6 +601,11 @@ export class EtcdServer implements EtcdServerApi {
     throw new ServerError('badLeaderTransferee');
   }
 
+  /** The members as this member knows them now (no read barrier). */
+  membersNow(): MemberInfo[] {
+    return this.membership.list();
+  }
+
   /** The leader this member knows (0: none). */
   leaderId(): bigint {
     return this.leader;
@@ -515,12 +639,19 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   /** Stops the loops, fails waiting requests, and closes the WAL, store and backend. */
-  async stop(): Promise<void> {
+  /** Resolves when the member stops, with why if it stopped on its own (removed, a fatal error). */
+  whenStopped(): Promise<string | undefined> {
+    return this.stoppedSignal;
+  }
+
+  async stop(why?: string): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.onStopped(why);
     for (const t of this.timers) clearInterval(t);
     const stopped = new ServerError('stopped');
     this.waiters.rejectAll(stopped);
+    this.confWaiters.rejectAll(stopped);
     this.reads.failAll(stopped);
     await this.processing.catch(() => undefined);
     await this.peers.close();

@@ -35,6 +35,12 @@ const SERVER_TABLE: [ServerErrorKind, number, string][] = [
   ['badLeaderTransferee', S.FAILED_PRECONDITION, 'etcdserver: bad leader transferee'],
   ['learnerNotReady', S.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader'],
   ['notSupportedForLearner', S.UNAVAILABLE, 'etcdserver: rpc not supported for learner'],
+  ['memberExist', S.FAILED_PRECONDITION, 'etcdserver: member ID already exist'],
+  ['peerUrlExist', S.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists'],
+  ['memberBadUrls', S.INVALID_ARGUMENT, 'etcdserver: given member URLs are invalid'],
+  ['memberNotFound', S.NOT_FOUND, 'etcdserver: member not found'],
+  ['memberNotLearner', S.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member'],
+  ['tooManyLearners', S.FAILED_PRECONDITION, 'etcdserver: too many learner members in cluster'],
 ];
 
 const OTHER_TABLE: [string, unknown, number, string][] = [

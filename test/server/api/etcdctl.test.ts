@@ -110,6 +110,8 @@ describe('etcdctl 3.4.23 against the API', { skip: !existsSync(ETCDCTL) }, () =>
       // etcdctl 3.4 keeps the stream as sent, SHA-256 trailer included (restore checks it).
       const saved = readFileSync(file);
       assert.deepEqual(await verifySnapshotDigest(saved), { dbSize: saved.byteLength - 32 });
-      await assert.rejects(ctl(f, ['member', 'add', 'x', '--peer-urls=http://1.2.3.4:2380']), /membership changes come with clustering/);
+      const added = await ctl(f, ['member', 'add', 'x', '--peer-urls=http://1.2.3.4:2380']);
+      assert.match(added, /^Member +[0-9a-f]+ added to cluster [0-9a-f]+\n\nETCD_NAME="x"\nETCD_INITIAL_CLUSTER="m1=http:\/\/127\.0\.0\.1:2380,x=http:\/\/1\.2\.3\.4:2380"\nETCD_INITIAL_ADVERTISE_PEER_URLS="http:\/\/1\.2\.3\.4:2380"\nETCD_INITIAL_CLUSTER_STATE="existing"\n$/);
+      assert.match(await ctl(f, ['member', 'list']), /, unstarted, , http:\/\/1\.2\.3\.4:2380, , false\n/);
     }));
 });

@@ -7,7 +7,7 @@ import { GrpcServer } from '../../../server/src/api/grpc/index.js';
 import { Backend } from '../../../server/src/backend/index.js';
 import { ServerError } from '../../../server/src/etcdserver/errors.js';
 import type {
-  AlarmMember, AlarmType, EtcdServerApi, Header, LeaseGrantResult, LeaseTimeToLiveResult, MemberInfo, SnapshotStream, StatusInfo,
+  AlarmMember, AlarmType, EtcdServerApi, Header, LeaseGrantResult, LeaseTimeToLiveResult, MemberChange, MemberInfo, SnapshotStream, StatusInfo,
 } from '../../../server/src/etcdserver/server-api.js';
 import { type LeaseInfo, LeaseNotFoundError, Lessor } from '../../../server/src/lease/index.js';
 import {
@@ -133,9 +133,44 @@ export class TestMember implements EtcdServerApi {
     return this.lessor.leases();
   }
 
+  /** Members as the membership-change methods leave them (the API tests check the wire, not raft). */
+  readonly members: MemberInfo[] = [{ id: MEMBER_ID, name: 'm1', peerUrls: ['http://127.0.0.1:2380'], clientUrls: ['http://127.0.0.1:2379'], isLearner: false }];
+
   async memberList(): Promise<MemberInfo[]> {
     this.fail();
-    return [{ id: MEMBER_ID, name: 'm1', peerUrls: ['http://127.0.0.1:2380'], clientUrls: ['http://127.0.0.1:2379'], isLearner: false }];
+    return [...this.members];
+  }
+
+  async memberAdd(peerUrls: string[], isLearner: boolean): Promise<MemberChange> {
+    this.fail();
+    const member: MemberInfo = { id: 0x1234n + BigInt(this.members.length), name: '', peerUrls, clientUrls: [], isLearner };
+    this.members.push(member);
+    return { header: this.header(), member, members: [...this.members] };
+  }
+
+  async memberRemove(id: bigint): Promise<MemberChange> {
+    this.fail();
+    const i = this.members.findIndex((m) => m.id === id);
+    if (i < 0) throw new ServerError('memberNotFound');
+    const [member] = this.members.splice(i, 1);
+    return { header: this.header(), member, members: [...this.members] };
+  }
+
+  async memberUpdate(id: bigint, peerUrls: string[]): Promise<MemberChange> {
+    this.fail();
+    const member = this.members.find((m) => m.id === id);
+    if (member === undefined) throw new ServerError('memberNotFound');
+    member.peerUrls = peerUrls;
+    return { header: this.header(), member, members: [...this.members] };
+  }
+
+  async memberPromote(id: bigint): Promise<MemberChange> {
+    this.fail();
+    const member = this.members.find((m) => m.id === id);
+    if (member === undefined) throw new ServerError('memberNotFound');
+    if (!member.isLearner) throw new ServerError('memberNotLearner');
+    member.isLearner = false;
+    return { header: this.header(), member, members: [...this.members] };
   }
 
   async alarm(action: 'get' | 'activate' | 'deactivate', memberId: bigint, alarm: AlarmType): Promise<AlarmMember[]> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { MEMBERSHIP_UNIMPLEMENTED, SNAPSHOT_CHUNK_BYTES } from '../../../server/src/api/index.js';
+import { SNAPSHOT_CHUNK_BYTES } from '../../../server/src/api/index.js';
 import { Status } from '../../../server/src/api/grpc/index.js';
 import { verifySnapshotDigest } from '../../../server/src/backend/index.js';
 import { ServerError } from '../../../server/src/etcdserver/errors.js';
@@ -119,15 +119,24 @@ describe('Maintenance and Cluster services', () => {
       assert.equal(n(l.header?.revision), 0);
       assert.equal(n(l.header?.raftTerm), RAFT_TERM);
       assert.equal(toUint64(l.header?.memberId), MEMBER_ID);
-      for (const [method, req] of [
-        [clusterService.MemberAdd, { peerURLs: ['http://x:2380'] }],
-        [clusterService.MemberRemove, { ID: 1 }],
-        [clusterService.MemberUpdate, { ID: 1 }],
-        [clusterService.MemberPromote, { ID: 1 }],
-      ] as const) {
-        const e = await unaryError(c, method as typeof clusterService.MemberAdd, req as never);
-        assert.equal(e.code, Status.UNIMPLEMENTED);
-        assert.equal(e.details, MEMBERSHIP_UNIMPLEMENTED);
-      }
+      // Membership changes reach the member and answer as etcd's ClusterServer does.
+      const added = await unary(c, clusterService.MemberAdd, { peerURLs: ['http://x:2380'], isLearner: true });
+      assert.deepEqual(added.member?.peerURLs, ['http://x:2380']);
+      assert.equal(added.member?.isLearner, true);
+      assert.equal(added.members.length, 2);
+      assert.equal(n(added.header?.revision), 0);
+      const id = added.member?.ID ?? 0;
+      const promoted = await unary(c, clusterService.MemberPromote, { ID: id });
+      assert.equal(promoted.members.find((m) => toUint64(m.ID) === toUint64(id))?.isLearner, false);
+      const again = await unaryError(c, clusterService.MemberPromote, { ID: id });
+      assert.equal(again.code, Status.FAILED_PRECONDITION);
+      assert.equal(again.details, 'etcdserver: can only promote a learner member');
+      const updated = await unary(c, clusterService.MemberUpdate, { ID: id, peerURLs: ['http://y:2380'] });
+      assert.deepEqual(updated.members.find((m) => toUint64(m.ID) === toUint64(id))?.peerURLs, ['http://y:2380']);
+      const removed = await unary(c, clusterService.MemberRemove, { ID: id });
+      assert.equal(removed.members.length, 1);
+      const gone = await unaryError(c, clusterService.MemberRemove, { ID: id });
+      assert.equal(gone.code, Status.NOT_FOUND);
+      assert.equal(gone.details, 'etcdserver: member not found');
     }));
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { EtcdServer, type ServerConfig, clusterIdFor, memberIdFor } from '../../../server/src/etcdserver/index.js';
+import { EtcdServer, ServerError, type ServerConfig, clusterIdFor, memberIdFor } from '../../../server/src/etcdserver/index.js';
 import { waitFor } from '../../support/wait-for.js';
 import { memberConfig, withDir } from './helpers.js';
 import { MemNetwork } from './mem-network.js';
@@ -108,6 +108,44 @@ describe('three members in one process over an in-memory network', () => {
         members[i] = again;
         await eventually(again, 'n', '19', 'the restarted follower to catch up');
         assert.equal(again.header().revision, leader.header().revision);
+      } finally {
+        await Promise.all(members.map((m) => m.stop()));
+      }
+    }));
+
+  test('membership changes through raft: add a learner, refuse its promotion, update, remove; every member agrees', () =>
+    withDir(async (dir) => {
+      const net = new MemNetwork();
+      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n), { transport: net.transport() })));
+      try {
+        const leaderId = await agreedLeader(members);
+        const follower = members.find((m) => m.memberId !== leaderId) as EtcdServer;
+        // Proposed on a follower: raft forwards the change to the leader.
+        const added = await follower.memberAdd(['http://127.0.0.9:2380'], true);
+        const id = added.member?.id ?? 0n;
+        assert.equal(added.member?.isLearner, true);
+        for (const m of members) {
+          await waitFor(() => m.membersNow().some((x) => x.id === id), `member ${m.memberId.toString(16)} to know the learner`);
+        }
+        await assert.rejects(follower.memberAdd(['http://127.0.0.9:2380'], false), new ServerError('peerUrlExist'));
+        await assert.rejects(follower.memberAdd(['not a url'], false), new ServerError('memberBadUrls'));
+        await assert.rejects(follower.memberAdd(['http://127.0.0.8:2380'], true), new ServerError('tooManyLearners'));
+        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+        await assert.rejects(leader.memberPromote(id), new ServerError('learnerNotReady'), 'a learner that never started holds nothing');
+        await assert.rejects(leader.memberPromote(leaderId), new ServerError('memberNotLearner'));
+        const updated = await leader.memberUpdate(id, ['http://127.0.0.10:2380']);
+        assert.deepEqual(updated.member?.peerUrls, ['http://127.0.0.10:2380']);
+        const removed = await leader.memberRemove(id);
+        assert.equal(removed.members.length, 3);
+        for (const m of members) await waitFor(() => !m.membersNow().some((x) => x.id === id), 'every member to drop it');
+        await assert.rejects(leader.memberRemove(id), new ServerError('memberNotFound'));
+        // A restart replays the changes (and the refused ones) into the same configuration.
+        const i = members.indexOf(follower);
+        await follower.stop();
+        members[i] = await EtcdServer.start(configOf(dir, NAMES[i] as string), { transport: net.transport() });
+        await leader.put({ key: b('after'), value: b('changes') });
+        await eventually(members[i] as EtcdServer, 'after', 'changes', 'the restarted member to follow');
+        assert.equal((members[i] as EtcdServer).membersNow().length, 3);
       } finally {
         await Promise.all(members.map((m) => m.stop()));
       }

@@ -109,7 +109,7 @@ describe('a member of one', () => {
       const msgs = lines.map((l) => l.msg);
       assert.deepEqual(
         msgs.filter((m) => m !== 'saved snapshot'),
-        ['starting a new member', 'elected leader', 'defragmenting', 'finished defragmenting', 'restarting member'],
+        ['starting a new member', 'added member', 'elected leader', 'defragmenting', 'finished defragmenting', 'restarting member'],
       );
       assert.ok(msgs.includes('saved snapshot'));
       assert.equal(lines[0]?.fields['local-member-id'], s1.memberId.toString(16));
