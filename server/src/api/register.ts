@@ -1,5 +1,7 @@
 import type { EtcdServerApi } from '../etcdserver/server-api.js';
 import { clusterMethods } from './cluster-service.js';
+import { ServerError } from '../etcdserver/errors.js';
+import { kvService, maintenanceService } from '../pb/index.js';
 import { NO_LEADER, toGrpcError } from './errors.js';
 import { monitorLeader, requiresLeader, withSignal } from './leader-monitor.js';
 import {
@@ -38,8 +40,17 @@ export function guarded(m: AnyMethod, server: EtcdServerApi, leaderCheckInterval
     if (required && !server.hasLeader()) throw new GrpcError(NO_LEADER.code, NO_LEADER.message);
     return required;
   };
-  const wrap = async <T>(call: CallContext, fn: () => Promise<T> | T): Promise<T> => {
+  // etcd's learner rule: a learner serves serializable Range, Status and the Snapshot stream only.
+  const learnerMay = (req: unknown): boolean => {
+    if (m.path === kvService.Range.path) return (req as { serializable?: boolean | null } | null)?.serializable === true;
+    return m.path === maintenanceService.Status.path || m.path === maintenanceService.Snapshot.path;
+  };
+  const checkLearner = (req: unknown): void => {
+    if (server.isLearner() && !learnerMay(req)) throw new ServerError('notSupportedForLearner');
+  };
+  const wrap = async <T>(call: CallContext, req: unknown, fn: () => Promise<T> | T): Promise<T> => {
     try {
+      checkLearner(req);
       check(call);
       return await fn();
     } catch (err) {
@@ -50,6 +61,7 @@ export function guarded(m: AnyMethod, server: EtcdServerApi, leaderCheckInterval
   const wrapStream = async <C extends CallContext, T>(call: C, fn: (c: C) => Promise<T> | T): Promise<T> => {
     let monitor: ReturnType<typeof monitorLeader> | undefined;
     try {
+      checkLearner(undefined);
       if (check(call)) monitor = monitorLeader(server, call, leaderCheckIntervalMs);
       const result = await fn(monitor === undefined ? call : withSignal(call, monitor.signal));
       const reason: unknown = monitor?.signal.reason;
@@ -63,7 +75,7 @@ export function guarded(m: AnyMethod, server: EtcdServerApi, leaderCheckInterval
   };
   if (!m.requestStream && !m.responseStream) {
     const u = m;
-    return { ...u, handler: (req: unknown, call: CallContext) => wrap(call, () => u.handler(req, call)) };
+    return { ...u, handler: (req: unknown, call: CallContext) => wrap(call, req, () => u.handler(req, call)) };
   }
   if (!m.requestStream && m.responseStream) {
     const s = m;

@@ -136,6 +136,8 @@ export interface EtcdServerApi {
   // Health
   /** Whether a leader is known (gRPC metadata `hasleader` and /health use it). */
   hasLeader(): boolean;
+  /** Whether this member is a learner (it then serves only serializable reads, Status and Snapshot). */
+  isLearner(): boolean;
   /** Active alarms (/health reports NOSPACE/CORRUPT). */
   alarms(): AlarmMember[];
   /** The member's id and cluster id. */

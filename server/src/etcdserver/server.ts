@@ -606,6 +606,10 @@ export class EtcdServer implements EtcdServerApi {
     return this.membership.list();
   }
 
+  isLearner(): boolean {
+    return this.raft.node.raft.isLearner;
+  }
+
   /** The leader this member knows (0: none). */
   leaderId(): bigint {
     return this.leader;

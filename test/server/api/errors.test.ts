@@ -7,7 +7,7 @@ import { GrpcError, Status } from '../../../server/src/api/grpc/index.js';
 import { SERVER_ERROR_TEXT, ServerError, type ServerErrorKind } from '../../../server/src/etcdserver/errors.js';
 import { LeaseExistsError, LeaseNotFoundError, LeaseTtlTooLargeError, NotPrimaryError } from '../../../server/src/lease/index.js';
 import { CompactedError, FutureRevisionError, RequestError } from '../../../server/src/mvcc/index.js';
-import { type etcdserverpb, kvService, leaseService, watchService } from '../../../server/src/pb/index.js';
+import { type etcdserverpb, kvService, leaseService, maintenanceService, watchService } from '../../../server/src/pb/index.js';
 import { unary, unaryError } from '../pb/grpc-calls.js';
 import { waitFor } from '../../support/wait-for.js';
 import { withApi } from './fixture.js';
@@ -66,6 +66,25 @@ const OTHER_TABLE: [string, unknown, number, string][] = [
 ];
 
 describe('error mapping', () => {
+  test('a learner serves serializable Range, Status and Snapshot; everything else gets etcd\'s learner error', () =>
+    withApi(async (f) => {
+      f.member.learner = true;
+      const kv = f.client(kvService, 'KV');
+      const maint = f.client(maintenanceService, 'Maintenance');
+      await unary(kv, kvService.Range, { key: Buffer.from('a'), serializable: true });
+      await unary(maint, maintenanceService.Status, {});
+      for (const e of [
+        await unaryError(kv, kvService.Range, { key: Buffer.from('a') }),
+        await unaryError(kv, kvService.Put, { key: Buffer.from('a'), value: Buffer.from('1') }),
+        await unaryError(maint, maintenanceService.HashKV, {}),
+      ]) {
+        assert.equal(e.code, Status.UNAVAILABLE);
+        assert.equal(e.details, 'etcdserver: rpc not supported for learner');
+      }
+      f.member.learner = false;
+      await unary(kv, kvService.Put, { key: Buffer.from('a'), value: Buffer.from('1') });
+    }));
+
   test('the server table covers every ServerError kind', () => {
     assert.deepEqual(SERVER_TABLE.map(([k]) => k).sort(), Object.keys(SERVER_ERROR_TEXT).sort());
     assert.deepEqual(Object.keys(SERVER_ERROR_CODES).sort(), Object.keys(SERVER_ERROR_TEXT).sort());

@@ -230,6 +230,13 @@ export class TestMember implements EtcdServerApi {
     return this.leader;
   }
 
+  /** Tests set it to see the API answer as a learner. */
+  learner = false;
+
+  isLearner(): boolean {
+    return this.learner;
+  }
+
   alarms(): AlarmMember[] {
     return [...this.alarmList];
   }
