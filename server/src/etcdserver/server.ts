@@ -109,6 +109,8 @@ export class EtcdServer implements EtcdServerApi {
   private appliedIndex: Index;
   private term = 0;
   private leader = 0n;
+  /** When this member last learned of an elected leader (Date.now()). */
+  private leaderElectedAt = 0;
   private stopped = false;
   private campaigned = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -133,8 +135,8 @@ export class EtcdServer implements EtcdServerApi {
     this.alarmStore = new AlarmStore(backend);
     this.applier = new Applier({ store, ops: this.ops, lessor, alarms: this.alarmStore });
     this.ids = new IdGenerator(raft.memberId, Date.now());
-    this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc());
-    this.confWaiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc());
+    this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start) => this.timeoutError(start));
+    this.confWaiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start) => this.timeoutError(start));
     this.appliedIndex = raft.snapshot?.metadata.index ?? index(0);
     this.reads = new ReadIndexer(raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
     this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex, log, (err) => this.fatal(err));
@@ -319,9 +321,28 @@ export class EtcdServer implements EtcdServerApi {
     this.raft.node.campaign();
   }
 
+  /**
+   * Which of etcd's timeouts a request started at `start` ran into: the leader was lost and a
+   * new one elected meanwhile; the member could not reach a quorum (a leader) or its leader (a
+   * follower) since it started; or plainly timed out.
+   */
+  private timeoutError(start: number): ServerError {
+    const elected = this.leaderElectedAt;
+    if (start < elected && start > elected - 2 * this.cfg.electionMs) return new ServerError('timeoutDueToLeaderFail');
+    const peers = this.membership.list().filter((m) => m.id !== this.memberId && !m.isLearner).length;
+    if (this.leader === this.memberId && this.peers.activePeers() + 1 < Math.floor((peers + 1) / 2) + 1) return new ServerError('timeoutDueToConnectionLost');
+    if (this.leader !== 0n && this.leader !== this.memberId && this.peers.activePeers() === 0) return new ServerError('timeoutDueToConnectionLost');
+    return new ServerError('timeout');
+  }
+
   private onLeaderChange(lead: bigint, isLeader: boolean): void {
     const was = this.leader === this.memberId;
     const previous = this.leader;
+    if (lead !== previous) {
+      // Linearizable reads waiting on the old leader's word fail, as etcd's do.
+      if (previous !== 0n) this.reads.failAll(new ServerError('leaderChanged'));
+      if (lead !== 0n) this.leaderElectedAt = Date.now();
+    }
     if (lead !== 0n && lead !== this.leader) this.metrics.leaderChanges.inc();
     this.leader = lead;
     this.metrics.hasLeader.set(lead === 0n ? 0 : 1);

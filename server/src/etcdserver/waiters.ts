@@ -3,7 +3,8 @@ import { ServerError } from './errors.js';
 interface Waiter<T> {
   resolve: (v: T) => void;
   reject: (e: Error) => void;
-  /** Date.now() after which the request has timed out. */
+  /** Date.now() when it was registered, and after which it has timed out. */
+  start: number;
   deadline: number;
 }
 
@@ -23,6 +24,8 @@ export class Waiters<T> {
     private readonly timeoutMs: number,
     /** Told of each request that timed out (etcd counts them as failed proposals). */
     private readonly onTimeout: () => void = () => undefined,
+    /** The error a request registered at `start` times out with (etcd's "request timed out" by default). */
+    private readonly timeoutError: (start: number) => Error = () => new ServerError('timeout'),
   ) {}
 
   register(id: bigint): Promise<T> {
@@ -31,7 +34,8 @@ export class Waiters<T> {
       this.sweeper.unref();
     }
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs });
+      const start = Date.now();
+      this.waiting.set(id, { resolve, reject, start, deadline: start + this.timeoutMs });
     });
   }
 
@@ -60,7 +64,7 @@ export class Waiters<T> {
       if (w.deadline > now) return;
       this.waiting.delete(id);
       this.onTimeout();
-      w.reject(new ServerError('timeout'));
+      w.reject(this.timeoutError(w.start));
     }
   }
 

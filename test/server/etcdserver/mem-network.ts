@@ -11,6 +11,8 @@ import type { TransportFactory } from '../../../server/src/etcdserver/index.js';
 export class MemNetwork {
   private readonly handlers = new Map<bigint, RaftHandler>();
   private readonly isolated = new Set<bigint>();
+  /** Members' timers are unref'd (a real member's sockets hold the process); this stands in for them. */
+  private keepAlive: NodeJS.Timeout | undefined;
   delivered = 0;
 
   /** The factory a member is started with. */
@@ -28,10 +30,15 @@ export class MemNetwork {
 
   attach(id: bigint, h: RaftHandler): void {
     this.handlers.set(id, h);
+    this.keepAlive ??= setInterval(() => undefined, 1000);
   }
 
   detach(id: bigint, h: RaftHandler): void {
     if (this.handlers.get(id) === h) this.handlers.delete(id);
+    if (this.handlers.size === 0) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = undefined;
+    }
   }
 
   deliver(from: bigint, fromHandler: RaftHandler, msgs: readonly Message[]): void {
