@@ -11,6 +11,7 @@ import {
   index,
   term,
 } from './types.js';
+import { type Message, MessageType } from './message.js';
 
 /** Conversions between raft's types and their protobuf encodings (etcd's raftpb). */
 
@@ -23,7 +24,10 @@ export function encodeEntry(e: Entry): Uint8Array {
 }
 
 export function decodeEntry(buf: Uint8Array): Entry {
-  const m = raftpb.Entry.decode(buf);
+  return entryFromPb(raftpb.Entry.decode(buf));
+}
+
+function entryFromPb(m: raftpb.IEntry): Entry {
   return {
     term: term(toSafeNumber(m.Term, 'entry term')),
     index: index(toSafeNumber(m.Index, 'entry index')),
@@ -95,4 +99,80 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
 
 export function decodeSnapshot(buf: Uint8Array): Snapshot {
   return snapshotFromPb(raftpb.Snapshot.decode(buf));
+}
+
+/**
+ * A raft message as etcd 3.5 puts it on the wire (raftpb.Message, gogoproto): every scalar
+ * field written even when zero, the snapshot always present (an empty one when the message
+ * carries none), and the optional bytes (an entry's data, the context) only when non-empty,
+ * as Go leaves them nil. Fields go out in field-number order, as protobufjs writes them.
+ */
+export function encodeMessage(m: Message): Uint8Array {
+  const pb: raftpb.IMessage = {
+    type: m.type,
+    to: toLong(m.to),
+    from: toLong(m.from),
+    term: m.term,
+    logTerm: m.logTerm,
+    index: m.index,
+    entries: m.entries.map(entryToWire),
+    commit: m.commit,
+    snapshot: snapshotToWire(m.snapshot),
+    reject: m.reject,
+    rejectHint: m.rejectHint,
+  };
+  if (m.context.length > 0) pb.context = m.context;
+  return raftpb.Message.encode(pb).finish();
+}
+
+/** The inverse of encodeMessage; an empty snapshot (index 0, no data) decodes as none. */
+export function decodeMessage(buf: Uint8Array): Message {
+  const m = raftpb.Message.decode(buf);
+  return {
+    type: messageType(m.type ?? 0),
+    to: toUint64(m.to) as NodeId,
+    from: toUint64(m.from) as NodeId,
+    term: term(toSafeNumber(m.term, 'message term')),
+    logTerm: term(toSafeNumber(m.logTerm, 'message log term')),
+    index: index(toSafeNumber(m.index, 'message index')),
+    entries: m.entries.map(entryFromPb),
+    commit: index(toSafeNumber(m.commit, 'message commit')),
+    snapshot: snapshotFromWire(m.snapshot),
+    reject: m.reject ?? false,
+    rejectHint: index(toSafeNumber(m.rejectHint, 'message reject hint')),
+    context: m.context ?? EMPTY,
+  };
+}
+
+function entryToWire(e: Entry): raftpb.IEntry {
+  const pb: raftpb.IEntry = { Type: e.type, Term: e.term, Index: e.index };
+  if (e.data.length > 0) pb.Data = e.data;
+  return pb;
+}
+
+function snapshotToWire(s: Snapshot | undefined): raftpb.ISnapshot {
+  const meta = s?.metadata;
+  const pb: raftpb.ISnapshot = {
+    metadata: {
+      confState: confStateToPb(meta?.confState ?? EMPTY_CONF_STATE),
+      index: meta?.index ?? 0,
+      term: meta?.term ?? 0,
+    },
+  };
+  if (s !== undefined && s.data.length > 0) pb.data = s.data;
+  return pb;
+}
+
+function snapshotFromWire(m: raftpb.ISnapshot | null | undefined): Snapshot | undefined {
+  if (m === null || m === undefined) return undefined;
+  const s = snapshotFromPb(m);
+  return s.metadata.index === 0 && s.data.length === 0 ? undefined : s;
+}
+
+const EMPTY_CONF_STATE: ConfState = Object.freeze({ voters: [], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false });
+const MESSAGE_TYPES = new Set<number>(Object.values(MessageType));
+
+function messageType(t: number): MessageType {
+  if (MESSAGE_TYPES.has(t)) return t as MessageType;
+  throw new RangeError(`unknown message type ${t}`);
 }

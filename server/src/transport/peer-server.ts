@@ -1,0 +1,144 @@
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { decodeMessage } from '../raft/index.js';
+import { errorMessage } from '../util/index.js';
+import type { TransportContext } from './context.js';
+import { FrameDecoder } from './frame-decoder.js';
+import { receiveSnapshot } from './snapshot-receiver.js';
+import { HEADER_CLUSTER_ID, HEADER_FROM, HEADER_TO, PROBE_PATH, SNAPSHOT_PATH, STREAM_PATH, formatId, parseId, parsePeerUrl } from './wire.js';
+
+const WINDOW_BYTES = 8 * 1024 * 1024;
+
+/** Whether a peer's request may proceed: who sent it, or the refusal to answer. */
+type PeerCheck = { kind: 'ok'; from: bigint } | { kind: 'refuse'; status: number; text: string };
+
+/**
+ * The receiving half (etcd's rafthttp handlers) on one listen URL: an h2c server taking the
+ * raft streams, snapshots and probes of the other members. Requests of another cluster or for
+ * another member get 412, those of a removed member 410, before a byte of the body is read.
+ */
+export class PeerServer {
+  private readonly server: http2.Http2Server;
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly ctx: TransportContext) {
+    // Wide flow-control windows: a peer stream carries appends of megabytes, and the default
+    // 64 KiB window would make the sender wait for a window update every 64 KiB.
+    this.server = http2.createServer({ settings: { initialWindowSize: WINDOW_BYTES } });
+    this.server.on('session', (s) => {
+      this.sessions.add(s);
+      s.setLocalWindowSize(WINDOW_BYTES);
+      s.on('close', () => this.sessions.delete(s));
+      s.on('error', () => undefined);
+    });
+    this.server.on('stream', (stream, headers) => this.route(stream, headers));
+  }
+
+  /** Listens on `url` (port 0 picks one); resolves to the URL actually bound. */
+  listen(url: string): Promise<string> {
+    const { host, port } = parsePeerUrl(url);
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        this.server.on('error', (err) => this.ctx.logger.error('peer server error', { error: errorMessage(err) }));
+        const bound = (this.server.address() as AddressInfo).port;
+        resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
+      });
+    });
+  }
+
+  /** Stops listening and cuts every peer connection (their streams never end by themselves). */
+  close(): Promise<void> {
+    this.closing ??= new Promise((resolve) => {
+      if (!this.server.listening) {
+        resolve();
+        return;
+      }
+      this.server.close(() => resolve());
+      for (const s of this.sessions) s.destroy();
+    });
+    return this.closing;
+  }
+
+  private route(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    stream.on('error', () => undefined);
+    const path = headers[':path'];
+    const method = headers[':method'];
+    if (path === PROBE_PATH && method === 'GET') {
+      stream.respond({ ':status': 200 }, { endStream: true });
+      return;
+    }
+    if (method !== 'POST' || (path !== STREAM_PATH && path !== SNAPSHOT_PATH)) {
+      refuse(stream, 404, `no handler for ${String(method)} ${String(path)}`);
+      return;
+    }
+    const check = this.checkPeer(headers);
+    if (check.kind === 'refuse') {
+      refuse(stream, check.status, check.text);
+      return;
+    }
+    if (path === STREAM_PATH) this.acceptStream(stream, check.from);
+    else void receiveSnapshot(this.ctx, stream, check.from);
+  }
+
+  private checkPeer(headers: http2.IncomingHttpHeaders): PeerCheck {
+    const cluster = parseId(headers[HEADER_CLUSTER_ID]);
+    const from = parseId(headers[HEADER_FROM]);
+    const to = parseId(headers[HEADER_TO]);
+    if (cluster === undefined || from === undefined || to === undefined) {
+      return { kind: 'refuse', status: 400, text: `missing or malformed ${HEADER_CLUSTER_ID}/${HEADER_FROM}/${HEADER_TO}` };
+    }
+    if (cluster !== this.ctx.clusterId) {
+      const text = `cluster ID mismatch: local cluster ${formatId(this.ctx.clusterId)}, remote cluster ${formatId(cluster)}`;
+      this.ctx.logger.warn('refused peer of another cluster', { 'remote-peer-id': formatId(from), 'remote-cluster-id': formatId(cluster) });
+      return { kind: 'refuse', status: 412, text };
+    }
+    if (to !== this.ctx.memberId) {
+      return { kind: 'refuse', status: 412, text: `member ID mismatch: this member is ${formatId(this.ctx.memberId)}, request is for ${formatId(to)}` };
+    }
+    if (this.ctx.handler.isRemoved(from)) {
+      this.ctx.logger.warn('refused removed member', { 'remote-peer-id': formatId(from) });
+      return { kind: 'refuse', status: 410, text: `member ${formatId(from)} was removed from the cluster` };
+    }
+    return { kind: 'ok', from };
+  }
+
+  /** A peer's message stream: 200 at once (the sender counts the peer active), then frames until it ends. */
+  private acceptStream(stream: http2.ServerHttp2Stream, from: bigint): void {
+    const label = formatId(from);
+    const decoder = new FrameDecoder(this.ctx.maxFrameBytes);
+    stream.respond({ ':status': 200 });
+    stream.on('data', (chunk: Buffer) => {
+      this.ctx.metrics.receivedBytes.inc({ From: label }, chunk.length);
+      let frames: Buffer[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        this.ctx.metrics.receivedFailures.inc({ From: label });
+        this.ctx.logger.warn('bad frame on peer stream; closing it', { 'remote-peer-id': label, error: errorMessage(err) });
+        stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+        return;
+      }
+      for (const f of frames) this.deliver(f, label);
+    });
+    stream.on('end', () => stream.end());
+  }
+
+  private deliver(frame: Buffer, label: string): void {
+    try {
+      this.ctx.handler.process(decodeMessage(frame));
+    } catch (err) {
+      this.ctx.metrics.receivedFailures.inc({ From: label });
+      this.ctx.logger.warn('failed to process raft message', { 'remote-peer-id': label, error: errorMessage(err) });
+    }
+  }
+}
+
+function refuse(stream: http2.ServerHttp2Stream, status: number, text: string): void {
+  if (stream.destroyed || stream.headersSent) return;
+  stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8' });
+  stream.end(text);
+  stream.resume();
+}

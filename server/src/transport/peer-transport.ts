@@ -1,0 +1,141 @@
+import type { Registry } from 'prom-client';
+import type { Message } from '../raft/index.js';
+import { type Logger, nopLogger } from '../util/index.js';
+import { type TransportContext, later } from './context.js';
+import { TransportError, TransportNotBuiltError } from './errors.js';
+import { TransportMetrics } from './metrics.js';
+import { PeerSender } from './peer-sender.js';
+import { PeerServer } from './peer-server.js';
+import type { OutgoingSnapshot, PeerTransport, RaftHandler } from './types.js';
+import { formatId, parsePeerUrl } from './wire.js';
+
+/** The seam for peer TLS (the security issue builds it); giving it today fails loudly. */
+export interface PeerTlsOptions {
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+  readonly ca?: string | Buffer;
+  readonly clientCertAuth?: boolean;
+}
+
+export interface PeerTransportOptions {
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
+  /** http://host:port; port 0 binds a free port (see `listenUrls()` after start). */
+  readonly listenUrls: readonly string[];
+  readonly handler: RaftHandler;
+  readonly metrics?: { readonly registry: Registry };
+  readonly logger?: Logger;
+  /** How long a dial may wait for the peer to accept the stream. Default 1000 ms. */
+  readonly dialTimeoutMs?: number;
+  /** Messages waiting per peer before new ones are dropped. Default 4096. */
+  readonly queueSize?: number;
+  /** Reconnection backoff, doubling from initialMs to maxMs. Default 50 ms to 1 s. */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Interval of the round-trip probes (etcd_network_peer_round_trip_time_seconds). Default 1000 ms. */
+  readonly probeIntervalMs?: number;
+  /** Largest raft message accepted from a peer. Default 512 MiB. */
+  readonly maxFrameBytes?: number;
+  readonly tls?: PeerTlsOptions;
+}
+
+/** A PeerTransport that also tells where it listens (useful with port 0). */
+export interface CairnPeerTransport extends PeerTransport {
+  /** The URLs bound by start(), in the order of `listenUrls`. */
+  listenUrls(): readonly string[];
+}
+
+export function createPeerTransport(opts: PeerTransportOptions): CairnPeerTransport {
+  if (opts.tls !== undefined) throw new TransportNotBuiltError('peer TLS comes with the security issue; serve peers over http:// for now');
+  for (const u of opts.listenUrls) parsePeerUrl(u);
+  const ctx: TransportContext = {
+    memberId: opts.memberId,
+    clusterId: opts.clusterId,
+    handler: opts.handler,
+    metrics: new TransportMetrics(opts.metrics?.registry),
+    logger: (opts.logger ?? nopLogger).child({ component: 'transport', 'local-member-id': formatId(opts.memberId) }),
+    dialTimeoutMs: opts.dialTimeoutMs ?? 1000,
+    queueSize: opts.queueSize ?? 4096,
+    backoff: opts.backoff ?? { initialMs: 50, maxMs: 1000 },
+    probeIntervalMs: opts.probeIntervalMs ?? 1000,
+    maxFrameBytes: opts.maxFrameBytes ?? 512 * 1024 * 1024,
+  };
+  return new Transport(ctx, opts.listenUrls);
+}
+
+/** The member's peer network: one server per listen URL, one sender per peer. */
+class Transport implements CairnPeerTransport {
+  private readonly servers: PeerServer[] = [];
+  private readonly peers = new Map<bigint, PeerSender>();
+  private bound: string[] = [];
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: TransportContext,
+    private readonly urls: readonly string[],
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.closed !== undefined) throw new TransportError('transport is closed');
+    for (const url of this.urls) {
+      const server = new PeerServer(this.ctx);
+      this.servers.push(server);
+      this.bound.push(await server.listen(url));
+    }
+  }
+
+  listenUrls(): readonly string[] {
+    return this.bound;
+  }
+
+  send(msgs: readonly Message[]): void {
+    for (const m of msgs) {
+      const peer = this.peers.get(m.to);
+      if (peer !== undefined) peer.send(m);
+      else this.ctx.logger.debug('dropped message to unknown peer', { 'remote-peer-id': formatId(m.to), type: m.type });
+    }
+  }
+
+  sendSnapshot(snap: OutgoingSnapshot): void {
+    const peer = this.peers.get(snap.msg.to);
+    if (peer !== undefined) {
+      peer.sendSnapshot(snap);
+      return;
+    }
+    this.ctx.logger.warn('snapshot to unknown peer dropped', { 'remote-peer-id': formatId(snap.msg.to) });
+    later(() => this.ctx.handler.reportSnapshot(snap.msg.to, false));
+  }
+
+  addPeer(id: bigint, urls: readonly string[]): void {
+    for (const u of urls) parsePeerUrl(u);
+    if (this.closed !== undefined || this.peers.has(id) || id === this.ctx.memberId) return;
+    this.peers.set(id, new PeerSender(id, urls, this.ctx));
+  }
+
+  updatePeer(id: bigint, urls: readonly string[]): void {
+    for (const u of urls) parsePeerUrl(u);
+    this.peers.get(id)?.updateUrls(urls);
+  }
+
+  removePeer(id: bigint): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return;
+    peer.close();
+    this.peers.delete(id);
+    this.ctx.metrics.activePeers.remove({ Local: formatId(this.ctx.memberId), Remote: formatId(id) });
+  }
+
+  activePeers(): number {
+    let n = 0;
+    for (const p of this.peers.values()) if (p.active) n++;
+    return n;
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      for (const p of this.peers.values()) p.close();
+      this.peers.clear();
+      await Promise.all(this.servers.map((s) => s.close()));
+    })();
+    return this.closed;
+  }
+}
