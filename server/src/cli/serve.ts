@@ -4,7 +4,10 @@ import { type GrpcMetrics, registerServices, maxReceiveBytes } from '../api/inde
 import { GrpcServer } from '../api/grpc/index.js';
 import { serveHttp } from '../api/http/endpoints.js';
 import { answerBadRequestsAsGo, listenMux } from '../api/http/mux.js';
-import { DEFAULTS, EtcdServer, type ServerConfig } from '../etcdserver/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULTS, EtcdServer, type ServerConfig, type TransportFactory } from '../etcdserver/index.js';
+import { createPeerTransport } from '../transport/index.js';
 import { errorMessage } from '../util/index.js';
 import { ConfigError } from './errors.js';
 import type { Io } from './io.js';
@@ -25,7 +28,9 @@ export interface ServeIo extends Io {
  */
 export function refuseUnsupported(config: MemberConfig): void {
   const notYet = [...config.notSupported];
-  if (config.initialCluster.length > 1) notYet.push({ flag: 'initial-cluster', why: 'clusters of more than one member come with clustering' });
+  if (config.initialClusterState === 'existing' && !existsSync(join(config.walDir || join(config.dataDir, 'member', 'wal')))) {
+    notYet.push({ flag: 'initial-cluster-state', why: 'joining an existing cluster (a member added with member add) is not built yet' });
+  }
   if (notYet.length === 0) return;
   const list = notYet.map((n) => `--${n.flag} (${n.why})`).join(', ');
   throw new ConfigError(`not supported yet: ${list}`);
@@ -62,7 +67,9 @@ export function serverConfig(c: MemberConfig): ServerConfig {
 export async function serve(config: MemberConfig, io: ServeIo): Promise<number> {
   refuseUnsupported(config);
   const log = io.logger;
-  const member = await EtcdServer.start(serverConfig(config), { logger: log });
+  const transport: TransportFactory = ({ memberId, clusterId, registry }, handler) =>
+    createPeerTransport({ memberId, clusterId, listenUrls: config.listenPeerUrls, handler, metrics: { registry }, logger: log });
+  const member = await EtcdServer.start(serverConfig(config), { logger: log, transport });
   log.info('member started', { name: config.name, 'data-dir': config.dataDir, 'local-member-id': member.memberId.toString(16), 'cluster-id': member.clusterId.toString(16) });
   const httpOpts = { cairnVersion: cairnVersion() };
   const closers: (() => Promise<void>)[] = [];

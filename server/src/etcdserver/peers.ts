@@ -1,11 +1,15 @@
+import type { Registry } from 'prom-client';
 import { MessageType, type Message, type RawNode, nodeId } from '../raft/index.js';
 import type { OutgoingSnapshot, PeerTransport, RaftHandler } from '../transport/types.js';
 import type { Logger } from '../util/index.js';
 import { NotBuiltError } from './errors.js';
 import type { MemberInfo } from './server-api.js';
 
-/** Makes the member's transport once its identity is known (the CLI wires the real one; tests an in-memory one). */
-export type TransportFactory = (ids: { memberId: bigint; clusterId: bigint }, handler: RaftHandler) => PeerTransport;
+/**
+ * Makes the member's transport once its identity is known (the CLI wires the real one; tests an
+ * in-memory one); `registry` is the member's metrics registry, for the transport's own metrics.
+ */
+export type TransportFactory = (ids: { memberId: bigint; clusterId: bigint; registry: Registry }, handler: RaftHandler) => PeerTransport;
 
 /** What the peer side needs of the member. */
 export interface PeerHost {
@@ -31,8 +35,8 @@ export class Peers implements RaftHandler {
   constructor(private readonly host: PeerHost) {}
 
   /** Starts the transport with every member but this one as a peer. */
-  async start(factory: TransportFactory, clusterId: bigint, members: readonly MemberInfo[]): Promise<void> {
-    const t = factory({ memberId: this.host.memberId, clusterId }, this);
+  async start(factory: TransportFactory, clusterId: bigint, registry: Registry, members: readonly MemberInfo[]): Promise<void> {
+    const t = factory({ memberId: this.host.memberId, clusterId, registry }, this);
     for (const m of members) {
       if (m.id === this.host.memberId || this.known.has(m.id)) continue;
       t.addPeer(m.id, m.peerUrls);

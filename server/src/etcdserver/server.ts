@@ -79,7 +79,7 @@ export class EtcdServer implements EtcdServerApi {
     if (opts.transport !== undefined) {
       const members = booted.initialMembers.length > 0 ? booted.initialMembers : s.membership.list();
       try {
-        await s.peers.start(opts.transport, booted.clusterId, members);
+        await s.peers.start(opts.transport, booted.clusterId, metrics.registry, members);
       } catch (err) {
         await s.stop();
         throw err;

@@ -37,7 +37,7 @@ test('serving parses the whole config, logs its warnings, serves, and stops clea
       c.logs.push(l);
       if ((JSON.parse(l) as { msg: string }).msg === 'ready to serve client requests') ready('test');
     };
-    const argv = ['--name', 'm1', '--enable-pprof', '--data-dir', join(dir, 'm1.etcd'), '--listen-client-urls', 'http://127.0.0.1:0', '--advertise-client-urls', 'http://127.0.0.1:2379'];
+    const argv = ['--name', 'm1', '--enable-pprof', '--data-dir', join(dir, 'm1.etcd'), '--listen-client-urls', 'http://127.0.0.1:0', '--listen-peer-urls', 'http://127.0.0.1:0', '--advertise-client-urls', 'http://127.0.0.1:2379'];
     const code = await run(argv, c.io, { env: { ETCD_BOGUS: '1' }, logSink: sink, stopSignal: stop });
     assert.equal(code, 0, c.err.join('\n'));
     const msgs = c.logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
@@ -116,7 +116,7 @@ test('a served member counts gRPC calls in /metrics by method and code, as go-gr
     if (rec.address !== undefined && rec.msg.startsWith('serving client traffic')) address = rec.address;
     if (rec.msg === 'ready to serve client requests') readyNow();
   };
-  const argv = ['--data-dir', join(dir, 'm.etcd'), '--listen-client-urls', 'http://127.0.0.1:0', '--advertise-client-urls', 'http://127.0.0.1:2379'];
+  const argv = ['--data-dir', join(dir, 'm.etcd'), '--listen-client-urls', 'http://127.0.0.1:0', '--listen-peer-urls', 'http://127.0.0.1:0', '--advertise-client-urls', 'http://127.0.0.1:2379'];
   const served = run(argv, capture().io, { logSink: sink, stopSignal: stop });
   try {
     await ready;
