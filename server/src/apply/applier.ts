@@ -19,9 +19,17 @@ export type ApplyResponse =
   | { readonly kind: 'leaseGrant'; readonly id: bigint; readonly ttl: number; readonly revision: number }
   | { readonly kind: 'leaseRevoke'; readonly revision: number }
   | { readonly kind: 'leaseCheckpoint' }
-  | { readonly kind: 'alarm'; readonly alarms: Alarm[] };
+  | { readonly kind: 'alarm'; readonly alarms: Alarm[] }
+  | { readonly kind: 'memberAttrSet' };
+
+/** What the applier needs of the member's membership (the member implements it). */
+export interface MemberAttributes {
+  /** A member's name and client URLs, as it published them; unknown members are ignored. */
+  setAttributes(id: bigint, name: string, clientUrls: readonly string[]): void;
+}
 
 export interface ApplyParts {
+  readonly members?: MemberAttributes;
   readonly store: WatchableStore;
   readonly ops: KvOps;
   readonly lessor: Lessor;
@@ -47,7 +55,7 @@ export class Applier {
 
   private applyOrThrow(r: MemberRequest): ApplyResponse {
     const { ops, lessor, alarms, store } = this.parts;
-    if (r.kind !== 'alarm' && r.kind !== 'leaseCheckpoint' && alarms.has('CORRUPT')) throw new ApplyRefusedError('corrupt');
+    if (r.kind !== 'alarm' && r.kind !== 'leaseCheckpoint' && r.kind !== 'memberAttrSet' && alarms.has('CORRUPT')) throw new ApplyRefusedError('corrupt');
     switch (r.kind) {
       case 'put':
         if (alarms.has('NOSPACE')) throw new ApplyRefusedError('noSpace');
@@ -78,6 +86,9 @@ export class Applier {
         return { kind: 'leaseCheckpoint' };
       case 'alarm':
         return { kind: 'alarm', alarms: this.applyAlarm(r) };
+      case 'memberAttrSet':
+        this.parts.members?.setAttributes(r.memberId, r.name, r.clientUrls);
+        return { kind: 'memberAttrSet' };
       case 'unknown':
         throw new ApplyRefusedError('unsupported', r.what);
       default:

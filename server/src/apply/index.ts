@@ -1,5 +1,5 @@
 export { type Alarm, AlarmStore } from './alarms.js';
-export { type ApplyOutcome, type ApplyParts, type ApplyResponse, Applier } from './applier.js';
+export { type ApplyOutcome, type ApplyParts, type ApplyResponse, Applier, type MemberAttributes } from './applier.js';
 export { ApplyRefusedError } from './errors.js';
 export * from './request-codec.js';
 export * from './requests.js';

@@ -40,6 +40,9 @@ export function encodeRequest(id: bigint, r: MemberRequest): Uint8Array {
     case 'alarm':
       m.alarm = { action: ALARM_ACTIONS.indexOf(r.action), memberID: toLong(r.memberId), alarm: ALARM_KINDS.indexOf(r.alarm) };
       break;
+    case 'memberAttrSet':
+      m.clusterMemberAttrSet = { member_ID: toLong(r.memberId), memberAttributes: { name: r.name, clientUrls: [...r.clientUrls] } };
+      break;
     case 'unknown':
       throw new RangeError(`cannot propose ${r.what}`);
     default:
@@ -67,6 +70,10 @@ export function decodeRequest(data: Uint8Array): { id: bigint; req: MemberReques
     const alarm = ALARM_KINDS[m.alarm.alarm ?? 0];
     if (action === undefined || alarm === undefined) return { id, req: { kind: 'unknown', what: `alarm action ${m.alarm.action} type ${m.alarm.alarm}` } };
     return { id, req: { kind: 'alarm', action, memberId: toUint64(m.alarm.memberID), alarm } };
+  }
+  if (m.clusterMemberAttrSet != null) {
+    const a = m.clusterMemberAttrSet.memberAttributes;
+    return { id, req: { kind: 'memberAttrSet', memberId: toUint64(m.clusterMemberAttrSet.member_ID), name: a?.name ?? '', clientUrls: a?.clientUrls ?? [] } };
   }
   return { id, req: { kind: 'unknown', what: 'a request this member does not apply (auth, v2 or range)' } };
 }

@@ -16,4 +16,5 @@ export type MemberRequest =
   | { readonly kind: 'leaseRevoke'; readonly id: bigint }
   | { readonly kind: 'leaseCheckpoint'; readonly checkpoints: readonly { readonly id: bigint; readonly remainingTtl: number }[] }
   | { readonly kind: 'alarm'; readonly action: AlarmAction; readonly memberId: bigint; readonly alarm: AlarmKind }
+  | { readonly kind: 'memberAttrSet'; readonly memberId: bigint; readonly name: string; readonly clientUrls: readonly string[] }
   | { readonly kind: 'unknown'; readonly what: string };

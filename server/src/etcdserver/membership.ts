@@ -55,6 +55,12 @@ export class Membership {
     return this.members.get(id);
   }
 
+  /** A member's published name and client URLs (etcd's attributes); unknown ids are ignored. */
+  setAttributes(id: bigint, name: string, clientUrls: readonly string[]): void {
+    const m = this.members.get(id);
+    if (m !== undefined) this.add({ ...m, name, clientUrls: [...clientUrls] });
+  }
+
   /** Whether `id` was removed from the cluster (its messages are refused from then on). */
   isRemoved(id: bigint): boolean {
     return this.backend.get(Bucket.membersRemoved, Buffer.from(id.toString(16))) !== undefined;

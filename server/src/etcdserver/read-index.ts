@@ -19,6 +19,8 @@ export class ReadIndexer {
   private readonly waitingApply: { index: Index; batch: Batch[] }[] = [];
 
   constructor(
+    /** Part of every request context: the leader keys pending reads by context, so members must not collide. */
+    private readonly memberId: bigint,
     private readonly node: RawNode,
     private readonly kick: () => void,
     private readonly applied: () => Index,
@@ -76,8 +78,9 @@ export class ReadIndexer {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const ctx = Buffer.alloc(8);
-    ctx.writeBigUInt64BE(++this.seq);
+    const ctx = Buffer.alloc(16);
+    ctx.writeBigUInt64BE(this.memberId, 0);
+    ctx.writeBigUInt64BE(++this.seq, 8);
     const key = ctx.toString('hex');
     const timer = setTimeout(() => {
       this.inFlight.delete(key);

@@ -113,6 +113,7 @@ export class EtcdServer implements EtcdServerApi {
   private leaderElectedAt = 0;
   private stopped = false;
   private campaigned = false;
+  private published = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private onStopped: (why: string | undefined) => void = () => undefined;
   private readonly stoppedSignal = new Promise<string | undefined>((resolve) => (this.onStopped = resolve));
@@ -133,12 +134,12 @@ export class EtcdServer implements EtcdServerApi {
     this.membership = new Membership(backend);
     this.ops = new KvOps(store.kv, lessor);
     this.alarmStore = new AlarmStore(backend);
-    this.applier = new Applier({ store, ops: this.ops, lessor, alarms: this.alarmStore });
+    this.applier = new Applier({ store, ops: this.ops, lessor, alarms: this.alarmStore, members: this.membership });
     this.ids = new IdGenerator(raft.memberId, Date.now());
     this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start) => this.timeoutError(start));
     this.confWaiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start) => this.timeoutError(start));
     this.appliedIndex = raft.snapshot?.metadata.index ?? index(0);
-    this.reads = new ReadIndexer(raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
+    this.reads = new ReadIndexer(raft.memberId, raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
     this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex, log, (err) => this.fatal(err));
     this.peers = new Peers({
       node: raft.node,
@@ -355,6 +356,26 @@ export class EtcdServer implements EtcdServerApi {
       else this.log.info('elected leader', { ...fields, leader: lead.toString(16) });
     }
     if (lead !== 0n) this.flushProposals();
+    if (lead !== 0n && !this.published) this.publish();
+  }
+
+  /**
+   * Publishes this member's name and client URLs through raft once it runs (etcd's publish),
+   * so that every member lists them; retried until it is applied.
+   */
+  private publish(): void {
+    if (this.stopped || this.published) return;
+    this.published = true;
+    this.write({ kind: 'memberAttrSet', memberId: this.memberId, name: this.cfg.name, clientUrls: this.cfg.clientUrls }).then(
+      () => this.log.info('published local member to cluster through raft', { 'local-member-id': this.memberId.toString(16), 'client-urls': this.cfg.clientUrls }),
+      (err: unknown) => {
+        this.published = false;
+        if (this.stopped) return;
+        this.log.warn('failed to publish local member; retrying', { error: errorMessage(err) });
+        const t = setTimeout(() => this.publish(), 500);
+        t.unref();
+      },
+    );
   }
 
   private revokeExpiredLeases(): void {
