@@ -210,6 +210,8 @@ const authenticate: pb.IInternalAuthenticateRequest = { name: 'u', password: 'p'
 add('RequestHeader', pb.RequestHeader, requestHeader);
 add('InternalAuthenticateRequest', pb.InternalAuthenticateRequest, authenticate);
 add('EmptyResponse', pb.EmptyResponse, {});
+add('MemberAttributes', pb.MemberAttributes, { name: 'm1', clientUrls: ['http://127.0.0.1:2379', 'http://10.0.0.1:2379'] });
+add('ClusterMemberAttrSetRequest', pb.ClusterMemberAttrSetRequest, { member_ID: U64MAX, memberAttributes: sampleOf('MemberAttributes') });
 add('InternalRaftRequest', pb.InternalRaftRequest, {
   header: requestHeader,
   ID: 7,
@@ -238,6 +240,7 @@ add('InternalRaftRequest', pb.InternalRaftRequest, {
   authRoleGet: sampleOf('AuthRoleGetRequest'),
   authRoleGrantPermission: sampleOf('AuthRoleGrantPermissionRequest'),
   authRoleRevokePermission: sampleOf('AuthRoleRevokePermissionRequest'),
+  clusterMemberAttrSet: sampleOf('ClusterMemberAttrSetRequest'),
 });
 
 export const SAMPLES: readonly Sample[] = samples;
