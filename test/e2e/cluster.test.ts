@@ -127,10 +127,7 @@ describe('a 3-member cluster of real processes', () => {
     assert.equal(health.code, 0, health.stderr);
     const healthy = `${health.stdout}${health.stderr}`.split('\n').filter((l) => / is healthy: successfully committed proposal/.test(l));
     assert.equal(healthy.length, 3, `${health.stdout}${health.stderr}`);
-    // Not `endpoint status --cluster`: etcdctl then sends the member's client URL, scheme and all,
-    // as the HTTP/2 :authority, which Node's HTTP/2 layer refuses (a known gap; etcd accepts it).
-    const all = `--endpoints=${members.map((m) => m.endpoint).join(',')}`;
-    const statuses = JSON.parse((await etcdctl([all, 'endpoint', 'status', '-w', 'json'])).stdout.replace(/"leader":(\d+)/g, '"leader":"$1"')) as Array<{ Status: { leader: string } }>;
+    const statuses = JSON.parse((await m3.ctl(['endpoint', 'status', '--cluster', '-w', 'json'])).replace(/"leader":(\d+)/g, '"leader":"$1"')) as Array<{ Status: { leader: string } }>;
     assert.equal(statuses.length, 3);
     assert.ok(statuses.every((x) => x.Status.leader === first), 'endpoint status --cluster: one leader');
 

@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import type * as grpc from '@grpc/grpc-js';
 import { etcdserverpb as pb, kvService, leaseService, maintenanceService } from '../../server/src/pb/index.js';
 import { clientFor, unary, unaryError } from '../server/pb/grpc-calls.js';
-import { MemberProcess, type MemberKind } from './cluster-process.js';
+import { MemberProcess, type MemberKind, etcdctl } from './cluster-process.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 const members: MemberProcess[] = [];
@@ -86,6 +86,9 @@ describe('bad input, quota and alarms: Cairn and etcd 3.4.23 answer alike', () =
           ['garbage after the HTTP/2 preface', Buffer.concat([b('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.alloc(64, 0xff)])],
         ];
         for (const [what, bytes] of garbage) rec.push([what, await rawExchange(m.endpoint, bytes)]);
+        // etcdctl sends an http:// endpoint as the HTTP/2 :authority for endpoint status.
+        const st = await etcdctl([`--endpoints=http://${m.endpoint}`, 'endpoint', 'status', '-w', 'json']);
+        rec.push(['endpoint status with an http:// endpoint', st.code === 0 ? 'ok' : st.stderr.split('\n').at(-2) ?? st.stderr]);
         const after = await unary(kv, kvService.Range, { key: b('a') });
         rec.push(['still serving', `${after.kvs.length} kv, value ${Buffer.from(after.kvs[0]?.value ?? []).toString()}`]);
         return rec;
@@ -95,6 +98,7 @@ describe('bad input, quota and alarms: Cairn and etcd 3.4.23 answer alike', () =
       }
     });
     assert.deepEqual(r.cairn, r.etcd);
+    assert.deepEqual(r.cairn.find(([what]) => what.startsWith('endpoint status')), ['endpoint status with an http:// endpoint', 'ok']);
   });
 
   test('NOSPACE: writes refused with etcd\'s text, reads and deletes served, disarm after compaction and defrag', async () => {

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Http2Server } from 'node:http2';
 import net from 'node:net';
+import { fixFirstAuthority } from './authority-fix.js';
 
 /** The first bytes of every HTTP/2 connection with prior knowledge (h2c, as gRPC clients speak). */
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -43,6 +44,9 @@ export function listenMux(host: string, port: number, h2: Http2Server, h1: http.
 
 /** An HTTP/1.x request line: method token, target, version (what cmux's HTTP/1 matcher accepts). */
 const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^ ]+ HTTP\/1\.\d$/;
+/** How long an HTTP/2 connection is held for its first HEADERS frame, and how many bytes at most. */
+const FIRST_HEADERS_WAIT_MS = 20;
+const MAX_FIRST_HEADERS = 64 * 1024;
 /** Bytes read while looking for the end of the first line before the connection is given up. */
 const MAX_FIRST_LINE = 4096;
 
@@ -62,16 +66,13 @@ function classify(seen: Buffer): 'h2' | 'h1' | 'neither' | undefined {
  * connection without a word, so Cairn does too.
  */
 function route(socket: net.Socket, h2: Http2Server, h1: http.Server): void {
-  let seen = Buffer.alloc(0);
-  const onData = (chunk: Buffer): void => {
-    seen = Buffer.concat([seen, chunk]);
-    const kind = classify(seen);
-    if (kind === undefined) return;
+  let seen: Buffer = Buffer.alloc(0);
+  let timer: NodeJS.Timeout | undefined;
+  let settingsSent = false;
+  let acked = false;
+  const handOver = (kind: 'h1' | 'h2'): void => {
+    clearTimeout(timer);
     socket.off('data', onData);
-    if (kind === 'neither') {
-      socket.destroy();
-      return;
-    }
     socket.pause();
     socket.unshift(seen);
     if (kind === 'h2') {
@@ -84,8 +85,59 @@ function route(socket: net.Socket, h2: Http2Server, h1: http.Server): void {
       socket.resume();
     }
   };
+  const onData = (chunk: Buffer): void => {
+    seen = Buffer.concat([seen, chunk]);
+    const kind = classify(seen);
+    if (kind === undefined) return;
+    if (kind === 'neither') {
+      socket.off('data', onData);
+      socket.destroy();
+      return;
+    }
+    if (kind === 'h1') return handOver('h1');
+    // HTTP/2: the first request's :authority may need fixing (authority-fix.ts), but grpc-go
+    // sends it only after the server's SETTINGS. So the mux sends an empty SETTINGS frame as the
+    // server's preface, takes the client's acknowledgement of it out of the stream (the HTTP/2
+    // server never sent that frame), and hands over once the first HEADERS frame is seen.
+    if (!settingsSent) {
+      settingsSent = true;
+      socket.write(EMPTY_SETTINGS);
+      timer = setTimeout(() => handOver('h2'), ACK_WAIT_MS);
+    }
+    if (!acked) {
+      const stripped = stripFirstSettingsAck(seen);
+      if (stripped === undefined) return;
+      acked = true;
+      seen = stripped;
+      clearTimeout(timer);
+      timer = setTimeout(() => handOver('h2'), FIRST_HEADERS_WAIT_MS);
+    }
+    if (fixFirstAuthority(seen) === 'done' || seen.length > MAX_FIRST_HEADERS) handOver('h2');
+  };
   socket.on('data', onData);
   socket.on('error', () => socket.destroy());
+  socket.on('close', () => clearTimeout(timer));
+}
+
+/** A SETTINGS frame with no parameters, and the client's acknowledgement of one. */
+const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+const SETTINGS_ACK = Buffer.from([0, 0, 0, 4, 1, 0, 0, 0, 0]);
+/** How long the mux waits for the client to acknowledge its SETTINGS (a client that does not is broken anyway). */
+const ACK_WAIT_MS = 2000;
+
+/**
+ * The bytes with the client's first SETTINGS acknowledgement after the preface removed, or
+ * undefined while it has not arrived (frames are walked whole; an incomplete one waits).
+ */
+function stripFirstSettingsAck(buf: Buffer): Buffer | undefined {
+  let at = H2_PREFACE.length;
+  while (buf.length >= at + 9) {
+    const len = buf.readUIntBE(at, 3);
+    if (buf.length < at + 9 + len) return undefined;
+    if (len === 0 && buf.subarray(at, at + 9).equals(SETTINGS_ACK)) return Buffer.concat([buf.subarray(0, at), buf.subarray(at + 9)]);
+    at += 9 + len;
+  }
+  return undefined;
 }
 
 /** The answer Go's HTTP server gives a malformed HTTP/1.1 request (etcd's client port), then close. */
