@@ -116,6 +116,9 @@ describe('a 3-member cluster of real processes', () => {
 
     await m1.ctl(['put', 'greeting', 'hello']);
     assert.equal(await m3.ctl(['get', 'greeting', '--print-value-only']), 'hello\n', 'a linearizable read on another member');
+    // A lease granted on one member is kept alive through another (followers forward to the leader).
+    const leaseId = /lease ([0-9a-f]+) granted/.exec(await m1.ctl(['lease', 'grant', '60']))?.[1] ?? '';
+    for (const m of members) assert.equal(await m.ctl(['lease', 'keep-alive', '--once', leaseId]), `lease ${leaseId} keepalived with TTL(60)\n`);
     // Every member published its name and client URLs through raft.
     const list = await until('every member to list every client URL', async () => {
       const rows = (await m2.ctl(['member', 'list'])).trim().split('\n').map((l) => l.split(', '));

@@ -1,8 +1,10 @@
 import type { Registry } from 'prom-client';
 import { MessageType, type Message, type RawNode, nodeId } from '../raft/index.js';
+import { LeaseNotFoundError } from '../lease/index.js';
+import { PeerRefusedError } from '../transport/index.js';
 import type { OutgoingSnapshot, PeerTransport, RaftHandler } from '../transport/types.js';
 import type { Logger } from '../util/index.js';
-import { NotBuiltError } from './errors.js';
+import { NotBuiltError, ServerError } from './errors.js';
 import type { MemberInfo } from './server-api.js';
 
 /**
@@ -18,6 +20,8 @@ export interface PeerHost {
   /** Raft has something new to do (a message was stepped). */
   wake(): void;
   isRemoved(id: bigint): boolean;
+  /** Renews a lease if this member leads (throwing LeaseRefusal otherwise): a follower forwarded it. */
+  renewLocal(id: bigint): Promise<number>;
   readonly log: Logger;
 }
 
@@ -83,6 +87,22 @@ export class Peers implements RaftHandler {
 
   activePeers(): number {
     return this.transport?.activePeers() ?? 0;
+  }
+
+  /** A keep-alive received on a follower, renewed by the leader `to`; resolves with the TTL. */
+  async renewOnLeader(to: bigint, id: bigint): Promise<number> {
+    if (this.transport === undefined) throw new ServerError('noLeader');
+    try {
+      return await this.transport.renewLease(to, id);
+    } catch (err) {
+      if (err instanceof PeerRefusedError && err.status === 404) throw new LeaseNotFoundError(`lease ${id.toString(16)} not found on the leader`);
+      if (err instanceof PeerRefusedError && err.status === 503) throw new ServerError('leaderChanged');
+      throw new ServerError('timeoutDueToConnectionLost', { cause: err });
+    }
+  }
+
+  renewLease(id: bigint): Promise<number> {
+    return this.host.renewLocal(id);
   }
 
   async close(): Promise<void> {

@@ -45,6 +45,7 @@ import { ServerMetrics } from './metrics.js';
 import { exportSnapshot } from './snapshot-export.js';
 import { Snapshots } from './snapshots.js';
 import { Peers, type TransportFactory } from './peers.js';
+import { LeaseRefusal } from '../transport/index.js';
 
 const trace = tracer('etcdserver');
 
@@ -146,6 +147,11 @@ export class EtcdServer implements EtcdServerApi {
       memberId: raft.memberId,
       wake: () => this.scheduleReady(),
       isRemoved: (id) => this.membership.isRemoved(id),
+      renewLocal: async (id) => {
+        if (this.leader !== this.memberId) throw new LeaseRefusal('notLeader');
+        if (this.lessor.lookup(id) === undefined) throw new LeaseRefusal('notFound');
+        return this.lessor.renew(id);
+      },
       log,
     });
   }
@@ -573,9 +579,11 @@ export class EtcdServer implements EtcdServerApi {
     return this.header(r.revision);
   }
 
+  /** Keep-alive: renewed by the leader; a follower forwards it there, as etcd's do. */
   async leaseRenew(id: bigint): Promise<number> {
-    if (this.leader !== this.memberId) throw new ServerError(this.leader === 0n ? 'noLeader' : 'notLeader');
-    return this.lessor.renew(id);
+    if (this.leader === this.memberId) return this.lessor.renew(id);
+    if (this.leader === 0n) throw new ServerError('noLeader');
+    return this.peers.renewOnLeader(this.leader, id);
   }
 
   async leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTimeToLiveResult> {

@@ -1,3 +1,3 @@
-export type { OutgoingSnapshot, PeerTransport, RaftHandler } from './types.js';
+export { type OutgoingSnapshot, type PeerTransport, type RaftHandler, LeaseRefusal } from './types.js';
 export { type CairnPeerTransport, type PeerTlsOptions, type PeerTransportOptions, createPeerTransport } from './peer-transport.js';
 export * from './errors.js';

@@ -5,7 +5,8 @@ import { errorMessage } from '../util/index.js';
 import type { TransportContext } from './context.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { receiveSnapshot } from './snapshot-receiver.js';
-import { HEADER_CLUSTER_ID, HEADER_FROM, HEADER_TO, PROBE_PATH, SNAPSHOT_PATH, STREAM_PATH, formatId, parseId, parsePeerUrl } from './wire.js';
+import { LeaseRefusal } from './types.js';
+import { HEADER_CLUSTER_ID, HEADER_FROM, HEADER_TO, LEASE_PATH, PROBE_PATH, SNAPSHOT_PATH, STREAM_PATH, formatId, parseId, parsePeerUrl } from './wire.js';
 
 const WINDOW_BYTES = 8 * 1024 * 1024;
 
@@ -70,7 +71,7 @@ export class PeerServer {
       stream.respond({ ':status': 200 }, { endStream: true });
       return;
     }
-    if (method !== 'POST' || (path !== STREAM_PATH && path !== SNAPSHOT_PATH)) {
+    if (method !== 'POST' || (path !== STREAM_PATH && path !== SNAPSHOT_PATH && path !== LEASE_PATH)) {
       refuse(stream, 404, `no handler for ${String(method)} ${String(path)}`);
       return;
     }
@@ -80,6 +81,7 @@ export class PeerServer {
       return;
     }
     if (path === STREAM_PATH) this.acceptStream(stream, check.from);
+    else if (path === LEASE_PATH) this.renewLease(stream);
     else void receiveSnapshot(this.ctx, stream, check.from);
   }
 
@@ -124,6 +126,29 @@ export class PeerServer {
       for (const f of frames) this.deliver(f, label);
     });
     stream.on('end', () => stream.end());
+  }
+
+  /** A follower's forwarded lease keep-alive (see lease-request.ts). */
+  private renewLease(stream: http2.ServerHttp2Stream): void {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (body.length !== 8) return refuse(stream, 400, 'a lease request is the lease id in 8 bytes');
+      this.ctx.handler.renewLease(body.readBigInt64BE()).then(
+        (ttl) => {
+          if (stream.destroyed) return;
+          const out = Buffer.alloc(8);
+          out.writeBigInt64BE(BigInt(ttl));
+          stream.respond({ ':status': 200 });
+          stream.end(out);
+        },
+        (err: unknown) => {
+          const reason = err instanceof LeaseRefusal ? err.reason : undefined;
+          refuse(stream, reason === 'notFound' ? 404 : 503, errorMessage(err));
+        },
+      );
+    });
   }
 
   private deliver(frame: Buffer, label: string): void {

@@ -4,6 +4,7 @@ import { type Logger, nopLogger } from '../util/index.js';
 import { type TransportContext, later } from './context.js';
 import { TransportError, TransportNotBuiltError } from './errors.js';
 import { TransportMetrics } from './metrics.js';
+import { LeaseRequests } from './lease-request.js';
 import { PeerSender } from './peer-sender.js';
 import { PeerServer } from './peer-server.js';
 import type { OutgoingSnapshot, PeerTransport, RaftHandler } from './types.js';
@@ -66,13 +67,23 @@ export function createPeerTransport(opts: PeerTransportOptions): CairnPeerTransp
 class Transport implements CairnPeerTransport {
   private readonly servers: PeerServer[] = [];
   private readonly peers = new Map<bigint, PeerSender>();
+  private readonly peerUrls = new Map<bigint, readonly string[]>();
+  private readonly leases: LeaseRequests;
   private bound: string[] = [];
   private closed: Promise<void> | undefined;
 
   constructor(
     private readonly ctx: TransportContext,
     private readonly urls: readonly string[],
-  ) {}
+  ) {
+    this.leases = new LeaseRequests(ctx);
+  }
+
+  renewLease(to: bigint, id: bigint): Promise<number> {
+    const urls = this.peerUrls.get(to);
+    if (urls === undefined) return Promise.reject(new TransportError(`member ${formatId(to)} is not a peer`));
+    return this.leases.renew(to, urls, id);
+  }
 
   async start(): Promise<void> {
     if (this.closed !== undefined) throw new TransportError('transport is closed');
@@ -109,11 +120,13 @@ class Transport implements CairnPeerTransport {
     for (const u of urls) parsePeerUrl(u);
     if (this.closed !== undefined || this.peers.has(id) || id === this.ctx.memberId) return;
     this.peers.set(id, new PeerSender(id, urls, this.ctx));
+    this.peerUrls.set(id, [...urls]);
   }
 
   updatePeer(id: bigint, urls: readonly string[]): void {
     for (const u of urls) parsePeerUrl(u);
     this.peers.get(id)?.updateUrls(urls);
+    if (this.peerUrls.has(id)) this.peerUrls.set(id, [...urls]);
   }
 
   removePeer(id: bigint): void {
@@ -121,6 +134,7 @@ class Transport implements CairnPeerTransport {
     if (peer === undefined) return;
     peer.close();
     this.peers.delete(id);
+    this.peerUrls.delete(id);
     this.ctx.metrics.activePeers.remove({ Local: formatId(this.ctx.memberId), Remote: formatId(id) });
   }
 
@@ -134,6 +148,7 @@ class Transport implements CairnPeerTransport {
     this.closed ??= (async () => {
       for (const p of this.peers.values()) p.close();
       this.peers.clear();
+      this.leases.close();
       await Promise.all(this.servers.map((s) => s.close()));
     })();
     return this.closed;

@@ -18,6 +18,18 @@ export interface RaftHandler {
    * the transport). Resolve once the member has saved it; the message is then processed.
    */
   receiveSnapshot(msg: Message, db: AsyncIterable<Uint8Array>): Promise<void>;
+  /**
+   * A follower forwarded a lease keep-alive: renew it if this member leads and answer the TTL.
+   * Throw a LeaseRefusal ('notFound' or 'notLeader') to refuse.
+   */
+  renewLease(id: bigint): Promise<number>;
+}
+
+/** Why a forwarded lease keep-alive was refused. */
+export class LeaseRefusal extends Error {
+  constructor(readonly reason: 'notFound' | 'notLeader') {
+    super(reason === 'notFound' ? 'lease not found' : 'not the leader');
+  }
 }
 
 /** A snapshot to send: the raft message (MsgSnap) and the sender's database, streamed. */
@@ -42,6 +54,11 @@ export interface PeerTransport {
   addPeer(id: bigint, urls: readonly string[]): void;
   updatePeer(id: bigint, urls: readonly string[]): void;
   removePeer(id: bigint): void;
+  /**
+   * Forwards a lease keep-alive to member `to` (the leader); resolves with the renewed TTL.
+   * Rejects with PeerRefusedError (404: no such lease, 503: not the leader) or when unreachable.
+   */
+  renewLease(to: bigint, id: bigint): Promise<number>;
   /** Peers with a working stream right now (etcd_network_active_peers). */
   activePeers(): number;
   close(): Promise<void>;

@@ -10,6 +10,7 @@ import { PeerUrlError } from './errors.js';
 export const STREAM_PATH = '/raft/stream';
 export const SNAPSHOT_PATH = '/raft/snapshot';
 export const PROBE_PATH = '/raft/probe';
+export const LEASE_PATH = '/leases';
 
 export const HEADER_CLUSTER_ID = 'x-cairn-cluster-id';
 export const HEADER_FROM = 'x-cairn-from';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { EtcdServer, ServerError, type ServerConfig, clusterIdFor, memberIdFor } from '../../../server/src/etcdserver/index.js';
+import { LeaseNotFoundError } from '../../../server/src/lease/index.js';
 import { waitFor } from '../../support/wait-for.js';
 import { memberConfig, withDir } from './helpers.js';
 import { MemNetwork } from './mem-network.js';
@@ -62,6 +63,10 @@ describe('three members in one process over an in-memory network', () => {
         const r = await f1.range({ key: b('a'), rangeEnd: b('c') });
         assert.deepEqual(r.kvs.map((kv) => text(kv.value)), ['from the leader', 'from a follower']);
         for (const m of members) await eventually(m, 'b', 'from a follower', `member ${m.memberId.toString(16)} to apply`);
+        // Leases: granted through raft, kept alive on a follower (forwarded to the leader).
+        const granted = await f1.leaseGrant(0n, 60);
+        assert.equal(await f0.leaseRenew(granted.id), 60);
+        await assert.rejects(f0.leaseRenew(0x4242n), LeaseNotFoundError);
         const list = await f1.memberList(true);
         assert.deepEqual(list.map((m) => m.name).sort(), NAMES);
         assert.ok(net.delivered > 0);

@@ -1,5 +1,5 @@
 import type { Message } from '../../../server/src/raft/index.js';
-import type { OutgoingSnapshot, PeerTransport, RaftHandler } from '../../../server/src/transport/types.js';
+import { LeaseRefusal, type OutgoingSnapshot, PeerRefusedError, type PeerTransport, type RaftHandler } from '../../../server/src/transport/index.js';
 import type { TransportFactory } from '../../../server/src/etcdserver/index.js';
 
 /**
@@ -38,6 +38,18 @@ export class MemNetwork {
     if (this.handlers.size === 0) {
       clearInterval(this.keepAlive);
       this.keepAlive = undefined;
+    }
+  }
+
+  /** A follower's forwarded keep-alive, answered by the leader's handler (refused like a peer would). */
+  async renewLease(from: bigint, to: bigint, id: bigint): Promise<number> {
+    const h = this.handlers.get(to);
+    if (h === undefined || this.isolated.has(to) || this.isolated.has(from)) throw new Error(`member ${to.toString(16)} unreachable`);
+    try {
+      return await h.renewLease(id);
+    } catch (err) {
+      if (err instanceof LeaseRefusal) throw new PeerRefusedError(err.reason === 'notFound' ? 404 : 503, err.message);
+      throw err;
     }
   }
 
@@ -95,6 +107,10 @@ class MemTransport implements PeerTransport {
 
   activePeers(): number {
     return this.peers.size;
+  }
+
+  renewLease(to: bigint, id: bigint): Promise<number> {
+    return this.net.renewLease(this.id, to, id);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Registry } from 'prom-client';
 import { type Message, MessageType, index, message, nodeId, term } from '../../../server/src/raft/index.js';
-import { type CairnPeerTransport, type PeerTransportOptions, type RaftHandler, createPeerTransport } from '../../../server/src/transport/index.js';
+import { type CairnPeerTransport, LeaseRefusal, type PeerTransportOptions, type RaftHandler, createPeerTransport } from '../../../server/src/transport/index.js';
 
 export const CLUSTER = 0x1c2d3e4f5a6b7c8dn;
 
@@ -13,6 +13,16 @@ export class RecordingHandler implements RaftHandler {
   readonly snapshots: { msg: Message; bytes: Buffer }[] = [];
   readonly snapshotErrors: unknown[] = [];
   readonly removed = new Set<bigint>();
+  /** Leases this handler renews (id → TTL); `leader` false refuses as a follower would. */
+  readonly leases = new Map<bigint, number>();
+  leader = true;
+
+  async renewLease(id: bigint): Promise<number> {
+    if (!this.leader) throw new LeaseRefusal('notLeader');
+    const ttl = this.leases.get(id);
+    if (ttl === undefined) throw new LeaseRefusal('notFound');
+    return ttl;
+  }
 
   process(msg: Message): void {
     this.received.push(msg);

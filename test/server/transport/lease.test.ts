@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PeerRefusedError, TransportError } from '../../../server/src/transport/index.js';
+import { startMember } from './helpers.js';
+
+test('a follower forwards a lease keep-alive to the leader: the TTL, 404 for no such lease, 503 from a non-leader', async () => {
+  const follower = await startMember(1n);
+  const leader = await startMember(2n);
+  try {
+    follower.transport.addPeer(leader.id, [leader.url()]);
+    leader.handler.leases.set(0x77n, 30);
+    assert.equal(await follower.transport.renewLease(leader.id, 0x77n), 30);
+    assert.equal(await follower.transport.renewLease(leader.id, 0x77n), 30, 'the session is reused');
+    await assert.rejects(follower.transport.renewLease(leader.id, 0x78n), (e: unknown) => e instanceof PeerRefusedError && e.status === 404);
+    leader.handler.leader = false;
+    await assert.rejects(follower.transport.renewLease(leader.id, 0x77n), (e: unknown) => e instanceof PeerRefusedError && e.status === 503);
+    await assert.rejects(follower.transport.renewLease(9n, 0x77n), TransportError, 'not a peer');
+  } finally {
+    await follower.transport.close();
+    await leader.transport.close();
+  }
+});
