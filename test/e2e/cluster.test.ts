@@ -154,5 +154,12 @@ describe('a 3-member cluster of real processes', () => {
       return hs.size === 1 ? [...hs] : undefined;
     });
     assert.equal(hashes.length, 1);
+
+    // etcdctl move-leader hands leadership back to the member that lost it.
+    const oldHex = BigInt(first).toString(16);
+    const moved = await etcdctl([`--endpoints=${members.map((m) => m.endpoint).join(',')}`, 'move-leader', oldHex]);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stdout, new RegExp(`^Leadership transferred from [0-9a-f]+ to ${oldHex}\\n$`));
+    assert.equal(await agreedLeader(members, second), first);
   });
 });

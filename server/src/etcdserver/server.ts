@@ -646,9 +646,24 @@ export class EtcdServer implements EtcdServerApi {
     return exportSnapshot(this.backend, this.cfg);
   }
 
+  /**
+   * MoveLeader (etcd's): asked of the leader, hands leadership to a voting member and resolves
+   * once this member sees it lead; "leader transfer took too long" after the request timeout.
+   */
   async moveLeader(target: bigint): Promise<void> {
-    if (target === this.memberId && this.leader === this.memberId) return;
-    throw new ServerError('badLeaderTransferee');
+    if (this.leader !== this.memberId) throw new ServerError('notLeader');
+    const m = this.membership.get(target);
+    if (m === undefined || m.isLearner) throw new ServerError('badLeaderTransferee');
+    if (target === this.memberId) return;
+    this.log.info('leadership transfer starting', { 'local-member-id': this.memberId.toString(16), 'transferee': target.toString(16) });
+    this.raft.node.transferLeader(nodeId(target));
+    this.scheduleReady();
+    const deadline = Date.now() + requestTimeoutMs(this.cfg);
+    while (this.leader !== target) {
+      if (this.stopped) throw new ServerError('stopped');
+      if (Date.now() > deadline) throw new ServerError('timeoutLeaderTransfer');
+      await new Promise((resolve) => setTimeout(resolve, this.cfg.heartbeatMs));
+    }
   }
 
   /** The members as this member knows them now (no read barrier). */

@@ -67,6 +67,11 @@ describe('three members in one process over an in-memory network', () => {
         const granted = await f1.leaseGrant(0n, 60);
         assert.equal(await f0.leaseRenew(granted.id), 60);
         await assert.rejects(f0.leaseRenew(0x4242n), LeaseNotFoundError);
+        // MoveLeader: only the leader may, and only to a voter; the cluster then follows the transferee.
+        await assert.rejects(f0.moveLeader(f1.memberId), new ServerError('notLeader'));
+        await assert.rejects(leader.moveLeader(0x999n), new ServerError('badLeaderTransferee'));
+        await leader.moveLeader(f0.memberId);
+        assert.equal(await agreedLeader(members, leaderId), f0.memberId);
         const list = await f1.memberList(true);
         assert.deepEqual(list.map((m) => m.name).sort(), NAMES);
         assert.ok(net.delivered > 0);
