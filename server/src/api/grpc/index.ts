@@ -9,3 +9,4 @@ export type {
   AnyMethod, BidiStreamingMethod, CallContext, ClientStreamingMethod, MethodDefinition, ServerDuplexCall,
   ServerReadableCall, ServerStreamingMethod, ServerWritableCall, UnaryMethod,
 } from './types.js';
+export { frameMessage } from './wire.js';

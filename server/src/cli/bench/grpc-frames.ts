@@ -1,11 +1,5 @@
-/** Prefixes one message with gRPC's 5-byte header (uncompressed flag, big-endian length). */
-export function frameMessage(body: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(5 + body.length);
-  out[0] = 0;
-  out.writeUInt32BE(body.length, 1);
-  out.set(body, 5);
-  return out;
-}
+// The 5-byte message prefix is the same both ways: the client uses the server's framing.
+export { frameMessage } from '../../api/grpc/index.js';
 
 /**
  * Splits an HTTP/2 DATA stream into gRPC messages. Chunks may end anywhere (inside the header or
