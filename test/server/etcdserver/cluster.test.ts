@@ -42,125 +42,117 @@ async function eventually(m: EtcdServer, key: string, want: string, what: string
   }
 }
 
+/**
+ * Runs fn with three fresh members over a new in-memory network; every member in `members` at
+ * the end (a test may replace one it restarted) is stopped.
+ */
+async function withCluster(fn: (dir: string, net: MemNetwork, members: EtcdServer[]) => Promise<void>): Promise<void> {
+  await withDir(async (dir) => {
+    const net = new MemNetwork();
+    const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n), { transport: net.transport() })));
+    try {
+      await fn(dir, net, members);
+    } finally {
+      await Promise.all(members.map((m) => m.stop()));
+    }
+  });
+}
+
 describe('three members in one process over an in-memory network', () => {
   test('elect one leader, replicate writes from any member, serve linearizable reads on followers', () =>
-    withDir(async (dir) => {
-      const net = new MemNetwork();
-      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n), { transport: net.transport() })));
-      try {
-        const ids = NAMES.map((n) => memberIdFor([urlOf(n)], 'mem-cluster'));
-        assert.deepEqual(members.map((m) => m.memberId), ids, 'member ids as etcd derives them');
-        assert.ok(members.every((m) => m.clusterId === clusterIdFor(ids)));
-        const leaderId = await agreedLeader(members);
-        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
-        const followers = members.filter((m) => m !== leader);
-        const p1 = await leader.put({ key: b('a'), value: b('from the leader') });
-        const f0 = followers[0] as EtcdServer;
-        const p2 = await f0.put({ key: b('b'), value: b('from a follower') });
-        assert.equal(p2.header.revision, p1.header.revision + 1, 'one revision sequence, whoever proposed');
-        // A linearizable read on the other follower sees both writes at once.
-        const f1 = followers[1] as EtcdServer;
-        const r = await f1.range({ key: b('a'), rangeEnd: b('c') });
-        assert.deepEqual(r.kvs.map((kv) => text(kv.value)), ['from the leader', 'from a follower']);
-        for (const m of members) await eventually(m, 'b', 'from a follower', `member ${m.memberId.toString(16)} to apply`);
-        // Leases: granted through raft, kept alive on a follower (forwarded to the leader).
-        const granted = await f1.leaseGrant(0n, 60);
-        assert.equal(await f0.leaseRenew(granted.id), 60);
-        await assert.rejects(f0.leaseRenew(0x4242n), LeaseNotFoundError);
-        // MoveLeader: only the leader may, and only to a voter; the cluster then follows the transferee.
-        await assert.rejects(f0.moveLeader(f1.memberId), new ServerError('notLeader'));
-        await assert.rejects(leader.moveLeader(0x999n), new ServerError('badLeaderTransferee'));
-        await leader.moveLeader(f0.memberId);
-        assert.equal(await agreedLeader(members, leaderId), f0.memberId);
-        const list = await f1.memberList(true);
-        assert.deepEqual(list.map((m) => m.name).sort(), NAMES);
-        assert.ok(net.delivered > 0);
-      } finally {
-        await Promise.all(members.map((m) => m.stop()));
-      }
+    withCluster(async (_dir, net, members) => {
+      const ids = NAMES.map((n) => memberIdFor([urlOf(n)], 'mem-cluster'));
+      assert.deepEqual(members.map((m) => m.memberId), ids, 'member ids as etcd derives them');
+      assert.ok(members.every((m) => m.clusterId === clusterIdFor(ids)));
+      const leaderId = await agreedLeader(members);
+      const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+      const followers = members.filter((m) => m !== leader);
+      const p1 = await leader.put({ key: b('a'), value: b('from the leader') });
+      const f0 = followers[0] as EtcdServer;
+      const p2 = await f0.put({ key: b('b'), value: b('from a follower') });
+      assert.equal(p2.header.revision, p1.header.revision + 1, 'one revision sequence, whoever proposed');
+      // A linearizable read on the other follower sees both writes at once.
+      const f1 = followers[1] as EtcdServer;
+      const r = await f1.range({ key: b('a'), rangeEnd: b('c') });
+      assert.deepEqual(r.kvs.map((kv) => text(kv.value)), ['from the leader', 'from a follower']);
+      for (const m of members) await eventually(m, 'b', 'from a follower', `member ${m.memberId.toString(16)} to apply`);
+      // Leases: granted through raft, kept alive on a follower (forwarded to the leader).
+      const granted = await f1.leaseGrant(0n, 60);
+      assert.equal(await f0.leaseRenew(granted.id), 60);
+      await assert.rejects(f0.leaseRenew(0x4242n), LeaseNotFoundError);
+      // MoveLeader: only the leader may, and only to a voter; the cluster then follows the transferee.
+      await assert.rejects(f0.moveLeader(f1.memberId), new ServerError('notLeader'));
+      await assert.rejects(leader.moveLeader(0x999n), new ServerError('badLeaderTransferee'));
+      await leader.moveLeader(f0.memberId);
+      assert.equal(await agreedLeader(members, leaderId), f0.memberId);
+      const list = await f1.memberList(true);
+      assert.deepEqual(list.map((m) => m.name).sort(), NAMES);
+      assert.ok(net.delivered > 0);
     }));
 
   test('an isolated leader is replaced; writes go on; healed, it follows and converges', () =>
-    withDir(async (dir) => {
-      const net = new MemNetwork();
-      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n), { transport: net.transport() })));
-      try {
-        const first = await agreedLeader(members);
-        const old = members.find((m) => m.memberId === first) as EtcdServer;
-        const rest = members.filter((m) => m !== old);
-        await old.put({ key: b('k'), value: b('before') });
-        net.isolate(first);
-        // A linearizable read on the cut-off leader cannot be confirmed; when it steps down
-        // (check-quorum), the read fails as etcd's does.
-        await assert.rejects(old.range({ key: b('k') }), new ServerError('leaderChanged'));
-        const second = await agreedLeader(rest, first);
-        assert.ok(rest.some((m) => m.memberId === second), 'the majority elected one of its own');
-        const now = members.find((m) => m.memberId === second) as EtcdServer;
-        await now.put({ key: b('k'), value: b('during') });
-        net.heal(first);
-        await agreedLeader(members);
-        await eventually(old, 'k', 'during', 'the old leader to catch up');
-        assert.notEqual(old.leaderId(), first, 'the old leader came back as a follower');
-      } finally {
-        await Promise.all(members.map((m) => m.stop()));
-      }
+    withCluster(async (_dir, net, members) => {
+      const first = await agreedLeader(members);
+      const old = members.find((m) => m.memberId === first) as EtcdServer;
+      const rest = members.filter((m) => m !== old);
+      await old.put({ key: b('k'), value: b('before') });
+      net.isolate(first);
+      // A linearizable read on the cut-off leader cannot be confirmed; when it steps down
+      // (check-quorum), the read fails as etcd's does.
+      await assert.rejects(old.range({ key: b('k') }), new ServerError('leaderChanged'));
+      const second = await agreedLeader(rest, first);
+      assert.ok(rest.some((m) => m.memberId === second), 'the majority elected one of its own');
+      const now = members.find((m) => m.memberId === second) as EtcdServer;
+      await now.put({ key: b('k'), value: b('during') });
+      net.heal(first);
+      await agreedLeader(members);
+      await eventually(old, 'k', 'during', 'the old leader to catch up');
+      assert.notEqual(old.leaderId(), first, 'the old leader came back as a follower');
     }));
 
   test('a follower stopped and restarted catches up with what it missed', () =>
-    withDir(async (dir) => {
-      const net = new MemNetwork();
-      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n), { transport: net.transport() })));
-      try {
-        const leaderId = await agreedLeader(members);
-        const i = members.findIndex((m) => m.memberId !== leaderId);
-        const follower = members[i] as EtcdServer;
-        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
-        await follower.stop();
-        for (let k = 0; k < 20; k++) await leader.put({ key: b('n'), value: b(String(k)) });
-        const again = await EtcdServer.start(configOf(dir, NAMES[i] as string), { transport: net.transport() });
-        members[i] = again;
-        await eventually(again, 'n', '19', 'the restarted follower to catch up');
-        assert.equal(again.header().revision, leader.header().revision);
-      } finally {
-        await Promise.all(members.map((m) => m.stop()));
-      }
+    withCluster(async (dir, net, members) => {
+      const leaderId = await agreedLeader(members);
+      const i = members.findIndex((m) => m.memberId !== leaderId);
+      const follower = members[i] as EtcdServer;
+      const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+      await follower.stop();
+      for (let k = 0; k < 20; k++) await leader.put({ key: b('n'), value: b(String(k)) });
+      const again = await EtcdServer.start(configOf(dir, NAMES[i] as string), { transport: net.transport() });
+      members[i] = again;
+      await eventually(again, 'n', '19', 'the restarted follower to catch up');
+      assert.equal(again.header().revision, leader.header().revision);
     }));
 
   test('membership changes through raft: add a learner, refuse its promotion, update, remove; every member agrees', () =>
-    withDir(async (dir) => {
-      const net = new MemNetwork();
-      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n), { transport: net.transport() })));
-      try {
-        const leaderId = await agreedLeader(members);
-        const follower = members.find((m) => m.memberId !== leaderId) as EtcdServer;
-        // Proposed on a follower: raft forwards the change to the leader.
-        const added = await follower.memberAdd(['http://127.0.0.9:2380'], true);
-        const id = added.member?.id ?? 0n;
-        assert.equal(added.member?.isLearner, true);
-        for (const m of members) {
-          await waitFor(() => m.membersNow().some((x) => x.id === id), `member ${m.memberId.toString(16)} to know the learner`);
-        }
-        await assert.rejects(follower.memberAdd(['http://127.0.0.9:2380'], false), new ServerError('peerUrlExist'));
-        await assert.rejects(follower.memberAdd(['not a url'], false), new ServerError('memberBadUrls'));
-        await assert.rejects(follower.memberAdd(['http://127.0.0.8:2380'], true), new ServerError('tooManyLearners'));
-        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
-        await assert.rejects(leader.memberPromote(id), new ServerError('learnerNotReady'), 'a learner that never started holds nothing');
-        await assert.rejects(leader.memberPromote(leaderId), new ServerError('memberNotLearner'));
-        const updated = await leader.memberUpdate(id, ['http://127.0.0.10:2380']);
-        assert.deepEqual(updated.member?.peerUrls, ['http://127.0.0.10:2380']);
-        const removed = await leader.memberRemove(id);
-        assert.equal(removed.members.length, 3);
-        for (const m of members) await waitFor(() => !m.membersNow().some((x) => x.id === id), 'every member to drop it');
-        await assert.rejects(leader.memberRemove(id), new ServerError('memberNotFound'));
-        // A restart replays the changes (and the refused ones) into the same configuration.
-        const i = members.indexOf(follower);
-        await follower.stop();
-        members[i] = await EtcdServer.start(configOf(dir, NAMES[i] as string), { transport: net.transport() });
-        await leader.put({ key: b('after'), value: b('changes') });
-        await eventually(members[i] as EtcdServer, 'after', 'changes', 'the restarted member to follow');
-        assert.equal((members[i] as EtcdServer).membersNow().length, 3);
-      } finally {
-        await Promise.all(members.map((m) => m.stop()));
+    withCluster(async (dir, net, members) => {
+      const leaderId = await agreedLeader(members);
+      const follower = members.find((m) => m.memberId !== leaderId) as EtcdServer;
+      // Proposed on a follower: raft forwards the change to the leader.
+      const added = await follower.memberAdd(['http://127.0.0.9:2380'], true);
+      const id = added.member?.id ?? 0n;
+      assert.equal(added.member?.isLearner, true);
+      for (const m of members) {
+        await waitFor(() => m.membersNow().some((x) => x.id === id), `member ${m.memberId.toString(16)} to know the learner`);
       }
+      await assert.rejects(follower.memberAdd(['http://127.0.0.9:2380'], false), new ServerError('peerUrlExist'));
+      await assert.rejects(follower.memberAdd(['not a url'], false), new ServerError('memberBadUrls'));
+      await assert.rejects(follower.memberAdd(['http://127.0.0.8:2380'], true), new ServerError('tooManyLearners'));
+      const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+      await assert.rejects(leader.memberPromote(id), new ServerError('learnerNotReady'), 'a learner that never started holds nothing');
+      await assert.rejects(leader.memberPromote(leaderId), new ServerError('memberNotLearner'));
+      const updated = await leader.memberUpdate(id, ['http://127.0.0.10:2380']);
+      assert.deepEqual(updated.member?.peerUrls, ['http://127.0.0.10:2380']);
+      const removed = await leader.memberRemove(id);
+      assert.equal(removed.members.length, 3);
+      for (const m of members) await waitFor(() => !m.membersNow().some((x) => x.id === id), 'every member to drop it');
+      await assert.rejects(leader.memberRemove(id), new ServerError('memberNotFound'));
+      // A restart replays the changes (and the refused ones) into the same configuration.
+      const i = members.indexOf(follower);
+      await follower.stop();
+      members[i] = await EtcdServer.start(configOf(dir, NAMES[i] as string), { transport: net.transport() });
+      await leader.put({ key: b('after'), value: b('changes') });
+      await eventually(members[i] as EtcdServer, 'after', 'changes', 'the restarted member to follow');
+      assert.equal((members[i] as EtcdServer).membersNow().length, 3);
     }));
 });
