@@ -59,7 +59,8 @@ export function checkConfChange(cc: ConfChangeV1, members: Membership, maxLearne
   }
 }
 
-function urlTaken(members: Membership, urls: readonly string[], except: bigint): boolean {
+/** Whether another member (any but `except`) already has one of these peer URLs. */
+export function urlTaken(members: Membership, urls: readonly string[], except?: bigint): boolean {
   const want = new Set(urls);
   return members.list().some((m) => m.id !== except && m.peerUrls.some((u) => want.has(u)));
 }

@@ -26,7 +26,7 @@ import { type ServerConfig, dbPath, minLeaseTtl, requestTimeoutMs } from './conf
 import { ServerError, type ServerErrorKind } from './errors.js';
 import { IdGenerator } from './ids.js';
 import { Membership, memberToJson } from './membership.js';
-import { checkConfChange, isPromotion, memberOfChange, promotionContext, runtimeMemberId, validPeerUrls } from './reconfig.js';
+import { checkConfChange, isPromotion, memberOfChange, promotionContext, runtimeMemberId, urlTaken, validPeerUrls } from './reconfig.js';
 import { ReadIndexer } from './read-index.js';
 import { Waiters } from './waiters.js';
 import type {
@@ -447,7 +447,7 @@ export class EtcdServer implements EtcdServerApi {
   /** MemberAdd: a new member (voter or learner) with these peer URLs; answers it and every member. */
   async memberAdd(peerUrls: string[], isLearner: boolean): Promise<MemberChange> {
     if (!validPeerUrls(peerUrls)) throw new ServerError('memberBadUrls');
-    if (this.membership.list().some((x) => x.peerUrls.some((u) => peerUrls.includes(u)))) throw new ServerError('peerUrlExist');
+    if (urlTaken(this.membership, peerUrls)) throw new ServerError('peerUrlExist');
     const m: MemberInfo = { id: runtimeMemberId(peerUrls, Date.now()), name: '', peerUrls, clientUrls: [], isLearner };
     if (!isLearner) this.checkQuorumAfter(1);
     await this.proposeConfChange(isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, m.id, m);

@@ -43,11 +43,4 @@ export function toSource(buckets: BucketData[]): { name: Buffer; entries: Pairs 
   return [...buckets].sort((a, b) => Buffer.compare(a.name, b.name)).map((b) => ({ name: b.name, entries: b.pairs }));
 }
 
-/** A 17-byte etcd revision key (main, sub), big-endian with '_' between. */
-export function revKey(main: number, sub = 0): Buffer {
-  const b = Buffer.alloc(17);
-  b.writeBigUInt64BE(BigInt(main), 0);
-  b[8] = 0x5f;
-  b.writeBigUInt64BE(BigInt(sub), 9);
-  return b;
-}
+export { revKey } from '../helpers.js';
