@@ -19,7 +19,13 @@ export class AlarmStore {
   private readonly raised = new Map<string, Alarm>();
 
   constructor(private readonly backend: Backend) {
-    for (const [k] of backend.range(Bucket.alarm, new Uint8Array(0))) {
+    this.reload();
+  }
+
+  /** Loads the alarms the backend holds (at start, and after a raft snapshot replaced it). */
+  reload(): void {
+    this.raised.clear();
+    for (const [k] of this.backend.range(Bucket.alarm, new Uint8Array(0))) {
       const m = etcdserverpb.AlarmMember.decode(k);
       const alarm = KINDS[m.alarm ?? 0] ?? 'NONE';
       this.raised.set(key(toUint64(m.memberID), alarm), { memberId: toUint64(m.memberID), alarm });

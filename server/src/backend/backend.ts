@@ -277,6 +277,38 @@ export class Backend {
   }
 
   /**
+   * Replaces the whole db with the file at `file` (a raft snapshot's database, received from the
+   * leader): writes not yet committed are dropped (the new file supersedes them), views are
+   * waited for, then the file is renamed over the db, the directory fsynced, and the db reopened.
+   * `afterSwap` runs synchronously right after the reopen, before any read can see the new file,
+   * so callers rebuild their in-memory state from it without a window in between. A crash before
+   * the rename leaves the old db; after it, the new one, whole.
+   */
+  async replaceWith(file: string, afterSwap?: () => void): Promise<void> {
+    this.assertOpen();
+    return this.exclusive(async () => {
+      statSync(file); // a missing file is refused before anything changes
+      const env = this.requireEnv();
+      this.pending.drain();
+      this.phase = 'draining';
+      try {
+        await env.drained();
+        this.phase = 'swapping';
+        this.env = undefined;
+        await env.root.close();
+        renameSync(file, this.path);
+        fsyncDir(dirname(this.path));
+      } finally {
+        this.reopenAfterSwap();
+        this.phase = 'idle';
+      }
+      this.refreshSize();
+      trace('replaced the db with %s (%d bytes)', file, this.size());
+      afterSwap?.();
+    });
+  }
+
+  /**
    * Commits what is pending and closes the file. Views still open are released first (using
    * them afterwards throws ViewReleasedError); a running defragmentation or snapshot copy
    * finishes before the file closes. Idempotent.

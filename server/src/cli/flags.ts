@@ -80,6 +80,7 @@ const CLUSTERING: FlagSpec[] = [
   flag('clustering', 'discovery-srv', 'string', '', 'DNS domain whose SRV records bootstrap the cluster.', DISCOVERY_LATER),
   flag('clustering', 'discovery-srv-name', 'string', '', 'Suffix of the DNS SRV name queried for discovery.', DISCOVERY_LATER),
   flag('clustering', 'strict-reconfig-check', 'bool', 'true', 'Refuse membership changes that could cost the cluster its quorum.'),
+  flag('clustering', 'max-learners', 'uint', '1', 'Most learners the cluster may have at once.'),
   flag('clustering', 'pre-vote', 'bool', 'false', 'Run a pre-vote round before an election, so a partitioned member does not disrupt the cluster.'),
   flag('clustering', 'auto-compaction-mode', 'enum', 'periodic', '"periodic" keeps a time window of history, "revision" a number of revisions.', { choices: ['periodic', 'revision'] }),
   flag('clustering', 'auto-compaction-retention', 'string', '0', 'History kept by auto compaction: a duration or hours ("1h", "30m", "5") in periodic mode, revisions in revision mode; 0 disables.'),
@@ -140,6 +141,7 @@ const EXPERIMENTAL: FlagSpec[] = [
   flag('experimental', 'experimental-enable-lease-checkpoint', 'bool', 'false', 'Persist the remaining TTL of leases periodically, so a leader change does not reset it.'),
   flag('experimental', 'experimental-compaction-batch-limit', 'int', '1000', 'Revisions deleted per compaction transaction.'),
   flag('experimental', 'experimental-watch-progress-notify-interval', 'duration', '10m', 'Interval of progress notifications to watchers that asked for them.'),
+  flag('experimental', 'experimental-snapshot-catchup-entries', 'uint', '5000', 'Entries kept in the raft log after a snapshot, for slow followers to catch up from.'),
   flag('experimental', 'experimental-warning-apply-duration', 'duration', '100ms', 'Applies slower than this are logged as warnings.'),
   flag('experimental', 'experimental-backend-bbolt-freelist-type', 'enum', 'map', 'bbolt freelist kind; Cairn\'s backend is LMDB.', { choices: ['map', 'array'], support: 'ignored', why: 'the backend is LMDB, not bbolt' }),
 ];

@@ -58,6 +58,7 @@ export interface MemberConfig {
   readonly initialClusterState: 'new' | 'existing';
   readonly initialClusterToken: string;
   readonly strictReconfigCheck: boolean;
+  readonly maxLearners: number;
   readonly preVote: boolean;
   /** Bytes; the 0 default resolved to 2 GiB; null when a negative value disabled the quota. */
   readonly quotaBackendBytes: number | null;
@@ -83,6 +84,7 @@ export interface MemberConfig {
     readonly compactionBatchLimit: number;
     readonly watchProgressNotifyIntervalMs: number;
     readonly warningApplyDurationMs: number;
+    readonly snapshotCatchUpEntries: number;
   };
   /** The config file the settings came from, if any. */
   readonly configFile: string | undefined;

@@ -54,6 +54,9 @@ export function serverConfig(c: MemberConfig): ServerConfig {
     quotaBackendBytes: c.quotaBackendBytes ?? Number.MAX_SAFE_INTEGER,
     maxRequestBytes: c.maxRequestBytes || DEFAULTS.maxRequestBytes,
     maxTxnOps: c.maxTxnOps,
+    maxLearners: c.maxLearners,
+    strictReconfigCheck: c.strictReconfigCheck,
+    snapshotCatchUpEntries: c.experimental.snapshotCatchUpEntries,
     autoCompactionMode: c.autoCompaction.mode,
     autoCompactionRetention: c.autoCompaction.mode === 'periodic' ? c.autoCompaction.retentionMs : c.autoCompaction.retentionRevisions,
   };

@@ -28,6 +28,8 @@ export interface ServerConfig {
   maxLearners?: number;
   /** --strict-reconfig-check (default true): refuse a change that would lose quorum. */
   strictReconfigCheck?: boolean;
+  /** Entries kept in raft's log after a snapshot, for followers slightly behind (--experimental-snapshot-catchup-entries). */
+  snapshotCatchUpEntries: number;
 }
 
 /** etcd's defaults for what the command line leaves out. */
@@ -40,10 +42,10 @@ export const DEFAULTS = {
   quotaBackendBytes: 2 * 1024 * 1024 * 1024,
   maxRequestBytes: 1.5 * 1024 * 1024,
   maxTxnOps: 128,
+  /** Entries kept in raft's log after a snapshot, for followers slightly behind (etcd's 5000). */
+  snapshotCatchUpEntries: 5000,
 } as const;
 
-/** Entries kept in raft's log after a snapshot, for followers slightly behind (etcd's 5000). */
-export const SNAPSHOT_CATCH_UP_ENTRIES = 5000;
 
 export function memberDir(c: ServerConfig): string {
   return join(c.dataDir, 'member');

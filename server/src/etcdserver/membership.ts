@@ -33,7 +33,13 @@ export class Membership {
   private readonly members = new Map<bigint, MemberInfo>();
 
   constructor(private readonly backend: Backend) {
-    for (const [, v] of backend.range(Bucket.members, new Uint8Array(0))) {
+    this.reload();
+  }
+
+  /** Loads the members the backend holds (at start, and after a raft snapshot replaced it). */
+  reload(): void {
+    this.members.clear();
+    for (const [, v] of this.backend.range(Bucket.members, new Uint8Array(0))) {
       const m = memberFromJson(Buffer.from(v).toString());
       this.members.set(m.id, m);
     }

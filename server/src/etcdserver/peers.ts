@@ -2,9 +2,9 @@ import type { Registry } from 'prom-client';
 import { MessageType, type Message, type RawNode, nodeId } from '../raft/index.js';
 import { LeaseNotFoundError } from '../lease/index.js';
 import { PeerRefusedError } from '../transport/index.js';
-import type { OutgoingSnapshot, PeerTransport, RaftHandler } from '../transport/types.js';
-import type { Logger } from '../util/index.js';
-import { NotBuiltError, ServerError } from './errors.js';
+import type { PeerTransport, RaftHandler } from '../transport/types.js';
+import { type Logger, errorMessage } from '../util/index.js';
+import { ServerError } from './errors.js';
 import type { MemberInfo } from './server-api.js';
 
 /**
@@ -22,6 +22,10 @@ export interface PeerHost {
   isRemoved(id: bigint): boolean;
   /** Renews a lease if this member leads (throwing LeaseRefusal otherwise): a follower forwarded it. */
   renewLocal(id: bigint): Promise<number>;
+  /** A consistent copy of the backend to send with a snapshot: its size and its bytes. */
+  openDatabase(): Promise<{ size: number; chunks: AsyncIterable<Uint8Array> }>;
+  /** Saves a snapshot's database sent by the leader, for the raft snapshot at `index`. */
+  saveDatabase(index: number, db: AsyncIterable<Uint8Array>): Promise<void>;
   readonly log: Logger;
 }
 
@@ -50,24 +54,44 @@ export class Peers implements RaftHandler {
     this.transport = t;
   }
 
-  /** Raft's outgoing messages. Snapshots to peers are not built yet: raft is told the send failed. */
+  /** Raft's outgoing messages; a snapshot goes on its own path, with a copy of the backend. */
   send(msgs: readonly Message[]): void {
     if (msgs.length === 0) return;
     const out: Message[] = [];
     for (const m of msgs) {
       if (m.to === this.host.memberId) continue;
-      if (m.type === MessageType.MsgSnap) {
-        this.host.log.warn('a follower needs a snapshot; sending snapshots to peers is not built yet', { to: m.to.toString(16), index: m.snapshot?.metadata.index ?? 0 });
-        this.host.node.reportSnapshot(m.to, true);
-        continue;
-      }
-      out.push(m);
+      if (m.type === MessageType.MsgSnap) this.sendSnapshot(m);
+      else out.push(m);
     }
     if (out.length > 0) this.transport?.send(out);
   }
 
-  sendSnapshot(snap: OutgoingSnapshot): void {
-    this.transport?.sendSnapshot(snap);
+  /**
+   * A follower needs entries the log no longer has: it gets the raft snapshot's metadata with the
+   * whole backend (etcd's merged snapshot). The backend is at least as new as the snapshot; the
+   * follower skips the entries its consistent index says the database already holds.
+   */
+  private sendSnapshot(m: Message): void {
+    const t = this.transport;
+    if (t === undefined) return;
+    this.host.log.info('sending database snapshot', { 'remote-peer-id': m.to.toString(16), index: m.snapshot?.metadata.index ?? 0 });
+    this.host.openDatabase().then(
+      (db) => t.sendSnapshot({ msg: m, size: db.size, chunks: db.chunks }),
+      (err: unknown) => {
+        this.host.log.warn('cannot copy the backend for a snapshot', { 'remote-peer-id': m.to.toString(16), error: errorMessage(err) });
+        this.reportSnapshot(m.to, false);
+      },
+    );
+  }
+
+  /** Brings the transport's peers in line with the members (after a snapshot replaced them). */
+  syncMembers(members: readonly MemberInfo[]): void {
+    const ids = new Set(members.map((m) => m.id));
+    for (const id of [...this.known]) if (!ids.has(id)) this.memberRemoved(id);
+    for (const m of members) {
+      if (this.known.has(m.id)) this.memberUpdated(m);
+      else this.memberAdded(m);
+    }
   }
 
   memberAdded(m: MemberInfo): void {
@@ -133,7 +157,7 @@ export class Peers implements RaftHandler {
     this.host.wake();
   }
 
-  receiveSnapshot(): Promise<void> {
-    return Promise.reject(new NotBuiltError('receiving a raft snapshot from a peer is not built yet (clustering issue)'));
+  receiveSnapshot(msg: Message, db: AsyncIterable<Uint8Array>): Promise<void> {
+    return this.host.saveDatabase(msg.snapshot?.metadata.index ?? 0, db);
   }
 }

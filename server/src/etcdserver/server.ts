@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { AlarmStore, Applier, type ApplyOutcome, type MemberRequest, decodeRequest, encodeRequest } from '../apply/index.js';
 import { Backend, Bucket } from '../backend/index.js';
 import { Lessor, type LeaseInfo } from '../lease/index.js';
@@ -17,9 +19,9 @@ import {
   type WatchStream,
 } from '../mvcc/index.js';
 import {
-  ConfChangeType, type ConfChangeV1, EMPTY_HARD_STATE, EntryType, type Entry, type Index, ProposalDroppedError, type Ready, confChangeOfEntry, decodeConfChangeV1, index, nodeId,
+  ConfChangeType, type ConfChangeV1, EMPTY_HARD_STATE, EntryType, type Entry, type Index, ProposalDroppedError, type Ready, type Snapshot, confChangeOfEntry, decodeConfChangeV1, index, nodeId,
 } from '../raft/index.js';
-import { type Logger, errorMessage, nopLogger, tracer } from '../util/index.js';
+import { type Logger, errorMessage, failpoint, nopLogger, tracer } from '../util/index.js';
 import { AutoCompactor } from './auto-compactor.js';
 import { type BootedRaft, bootRaft } from './bootstrap.js';
 import { type ServerConfig, dbPath, minLeaseTtl, requestTimeoutMs } from './config.js';
@@ -43,7 +45,7 @@ import type {
 } from './server-api.js';
 import { ServerMetrics } from './metrics.js';
 import { exportSnapshot } from './snapshot-export.js';
-import { Snapshots } from './snapshots.js';
+import { Snapshots, dbFileOf } from './snapshots.js';
 import { Peers, type TransportFactory } from './peers.js';
 import { LeaseRefusal } from '../transport/index.js';
 
@@ -65,6 +67,7 @@ export class EtcdServer implements EtcdServerApi {
     const booted = await bootRaft(cfg, random);
     const metrics = new ServerMetrics();
     const backend = Backend.open(dbPath(cfg), { batchIntervalMs: 100, batchLimit: 10_000, onCommit: (sec) => metrics.backendCommit.observe(sec) });
+    await installSavedDatabase(cfg, booted, backend, log);
     const lessor = Lessor.open(backend, { minLeaseTTL: minLeaseTtl(cfg), clock: Date.now });
     const store = await WatchableStore.open(backend, { leases: lessor });
     const s = new EtcdServer(cfg, booted, backend, lessor, store, metrics, log);
@@ -113,6 +116,7 @@ export class EtcdServer implements EtcdServerApi {
   /** When this member last learned of an elected leader (Date.now()). */
   private leaderElectedAt = 0;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private campaigned = false;
   private published = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -152,6 +156,11 @@ export class EtcdServer implements EtcdServerApi {
         if (this.lessor.lookup(id) === undefined) throw new LeaseRefusal('notFound');
         return this.lessor.renew(id);
       },
+      openDatabase: async () => {
+        const snap = await this.backend.snapshot();
+        return { size: snap.dbSize, chunks: withoutDigest(snap.stream, snap.dbSize) };
+      },
+      saveDatabase: (at, db) => this.snapshots.saveDatabase(at, db),
       log,
     });
   }
@@ -199,6 +208,7 @@ export class EtcdServer implements EtcdServerApi {
       // wait for the fsync (votes, acknowledgements) goes after.
       this.peers.send(rd.messages);
       await this.persist(rd);
+      if (rd.snapshot !== undefined) await this.installSnapshot(rd.snapshot);
       this.peers.send(rd.messagesAfterPersist);
       this.apply(rd);
       node.advance(rd);
@@ -218,6 +228,37 @@ export class EtcdServer implements EtcdServerApi {
     if (rd.snapshot !== undefined) this.raft.raftStorage.applySnapshot(rd.snapshot);
     if (rd.hardState !== undefined) this.raft.raftStorage.setHardState(rd.hardState);
     if (rd.entries.length > 0) this.raft.raftStorage.append(rd.entries);
+  }
+
+  /**
+   * A snapshot from the leader, saved with raft's metadata: its database replaces the backend
+   * and everything held in memory is rebuilt from it (store index, leases, members, alarms);
+   * entries after the snapshot that the database already holds are skipped by their index.
+   */
+  private async installSnapshot(snap: Snapshot): Promise<void> {
+    const at = snap.metadata.index;
+    const file = this.snapshots.dbFile(at);
+    if (!existsSync(file)) throw new Error(`raft snapshot at index ${at} has no database: ${file} is missing`);
+    const before = { revision: this.store.rev, 'consistent-index': this.backend.consistentIndex().index };
+    failpoint('raftBeforeInstallSnapshot');
+    await this.store.restore((rebuild) =>
+      this.backend.replaceWith(file, () => {
+        this.lessor.recover(this.backend);
+        rebuild();
+        this.membership.reload();
+        this.alarmStore.reload();
+      }),
+    );
+    this.snapshots.removeDatabasesUpTo(at);
+    this.peers.syncMembers(this.membership.list());
+    this.appliedIndex = at;
+    this.log.info('applied snapshot from the leader', {
+      'snapshot-index': at,
+      'previous-revision': before.revision,
+      'previous-consistent-index': before['consistent-index'],
+      'current-revision': this.store.rev,
+      'consistent-index': this.backend.consistentIndex().index,
+    });
   }
 
   /** Applies committed entries in order, each with its consistent index, exactly once. */
@@ -707,14 +748,21 @@ export class EtcdServer implements EtcdServerApi {
     throw new ServerError('noSpace');
   }
 
-  /** Stops the loops, fails waiting requests, and closes the WAL, store and backend. */
-  /** Resolves when the member stops, with why if it stopped on its own (removed, a fatal error). */
+  /** Resolves when the member begins to stop, with why if it stopped on its own (removed, a fatal error). */
   whenStopped(): Promise<string | undefined> {
     return this.stoppedSignal;
   }
 
-  async stop(why?: string): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * Stops the loops, fails waiting requests, and closes the WAL, store and backend. Every call
+   * resolves once all of that is done, also one made while the member is already stopping.
+   */
+  stop(why?: string): Promise<void> {
+    this.stopping ??= this.shutDown(why);
+    return this.stopping;
+  }
+
+  private async shutDown(why: string | undefined): Promise<void> {
     this.stopped = true;
     this.onStopped(why);
     for (const t of this.timers) clearInterval(t);
@@ -729,4 +777,34 @@ export class EtcdServer implements EtcdServerApi {
     await this.raft.wal.close();
     await this.backend.close();
   }
+}
+
+/** The db bytes of a backend snapshot stream, without its SHA-256 trailer (the transport adds its own). */
+async function* withoutDigest(stream: Readable, dbSize: number): AsyncGenerator<Uint8Array> {
+  let left = dbSize;
+  for await (const chunk of stream) {
+    const b = chunk as Buffer;
+    if (left <= 0) break;
+    const part = b.length > left ? b.subarray(0, left) : b;
+    left -= part.length;
+    yield part;
+  }
+}
+
+/**
+ * A member that stopped between saving a snapshot from the leader and installing its database
+ * restarts with a backend older than the snapshot: the saved database is installed now (etcd's
+ * recoverSnapshotBackend). Without it the member cannot serve: its data would miss entries.
+ */
+async function installSavedDatabase(cfg: ServerConfig, booted: BootedRaft, backend: Backend, log: Logger): Promise<void> {
+  const at = booted.snapshot?.metadata.index ?? 0;
+  const ci = backend.consistentIndex().index;
+  if (at === 0 || ci >= at) return;
+  const file = dbFileOf(cfg, at);
+  if (!existsSync(file)) {
+    await backend.close();
+    throw new Error(`the backend (consistent index ${ci}) is older than the raft snapshot at index ${at}, and that snapshot's database ${file} is missing`);
+  }
+  log.info('installing the snapshot database saved before the restart', { 'snapshot-index': at, 'consistent-index': ci, file });
+  await backend.replaceWith(file);
 }

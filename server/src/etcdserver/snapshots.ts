@@ -1,8 +1,11 @@
+import { createWriteStream, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Backend } from '../backend/index.js';
 import { type Index, type RawNode, type Snapshot, index } from '../raft/index.js';
-import { type Logger, tracer } from '../util/index.js';
+import { type Logger, fsyncDir, hex16, tracer } from '../util/index.js';
 import type { BootedRaft } from './bootstrap.js';
-import { SNAPSHOT_CATCH_UP_ENTRIES, type ServerConfig } from './config.js';
+import { type ServerConfig, snapDir } from './config.js';
 
 const trace = tracer('etcdserver');
 
@@ -58,12 +61,42 @@ export class Snapshots {
     this.snapshotIndex = snap.metadata.index;
   }
 
+  /** Where the database of the raft snapshot at `at` waits to be installed (etcd's `%016x.snap.db`). */
+  dbFile(at: number): string {
+    return dbFileOf(this.cfg, at);
+  }
+
+  /**
+   * Saves a snapshot's database as it arrives from the leader: into a `.part` file, fsynced,
+   * then renamed to its final name, so that a file with the final name is always whole.
+   */
+  async saveDatabase(at: number, db: AsyncIterable<Uint8Array>): Promise<void> {
+    const file = this.dbFile(at);
+    const part = `${file}.part`;
+    try {
+      await pipeline(db, createWriteStream(part, { flush: true }));
+      renameSync(part, file);
+      fsyncDir(snapDir(this.cfg));
+    } catch (err) {
+      rmSync(part, { force: true });
+      throw err;
+    }
+  }
+
+  /** Removes received databases (and partial ones) not newer than the one installed at `at`. */
+  removeDatabasesUpTo(at: number): void {
+    for (const name of readdirSync(snapDir(this.cfg))) {
+      const m = /^([0-9a-f]{16})\.snap\.db(\.part)?$/.exec(name);
+      if (m !== null && (Number.parseInt(m[1] ?? '', 16) <= at || m[2] !== undefined)) rmSync(join(snapDir(this.cfg), name), { force: true });
+    }
+  }
+
   private async take(snap: Snapshot): Promise<void> {
     const at = snap.metadata.index;
     await this.backend.commit();
     await this.persist(snap);
     const storage = this.raft.raftStorage;
-    const compactTo = at - SNAPSHOT_CATCH_UP_ENTRIES;
+    const compactTo = at - this.cfg.snapshotCatchUpEntries;
     if (compactTo > storage.firstIndex()) storage.compact(index(compactTo));
     await this.raft.wal.releaseTo(at, this.cfg.maxWals);
     await this.raft.snapshotter.purge();
@@ -76,4 +109,9 @@ export class Snapshots {
     await this.raft.snapshotter.save(snap);
     await this.raft.wal.saveSnapshot({ index: snap.metadata.index, term: snap.metadata.term, confState: snap.metadata.confState });
   }
+}
+
+/** The file a received snapshot database for the raft snapshot at `at` is kept in until installed. */
+export function dbFileOf(cfg: ServerConfig, at: number): string {
+  return join(snapDir(cfg), `${hex16(at)}.snap.db`);
 }

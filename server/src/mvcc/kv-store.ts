@@ -7,6 +7,7 @@ import { decodeKeyValue } from './kv-codec.js';
 import type { Leases } from './leases.js';
 import { decodeRevisionKey } from './revision.js';
 import { FINISHED_COMPACT_KEY, type KvRangeResult, type RangeOptions, SCHEDULED_COMPACT_KEY, StoreCore, type WriteObserver } from './store-core.js';
+import { TreeIndex } from './tree-index.js';
 import { WriteTxn } from './write-txn.js';
 
 export interface KvStoreOptions {
@@ -91,6 +92,27 @@ export class KvStore {
     });
     this.compactions = run.catch(() => undefined);
     return run;
+  }
+
+  /** Resolves once no compaction is running (before the backend is replaced under the store). */
+  async idle(): Promise<void> {
+    await this.compactions;
+  }
+
+  /**
+   * Rebuilds the index and revisions from the backend after its content was replaced (a raft
+   * snapshot installed): synchronously up to the first await, so no read sees the old index over
+   * the new data. Resolves when a compaction the new data left unfinished has finished.
+   */
+  reload(): Promise<void> {
+    const core = this.core;
+    core.index = new TreeIndex();
+    core.currentRev = 1;
+    core.compactRev = 0;
+    const scheduled = this.restore();
+    if (scheduled <= core.compactRev) return Promise.resolve();
+    core.currentRev = Math.max(core.currentRev, scheduled);
+    return this.compact(scheduled);
   }
 
   /** etcd's HashKV at `rev` (0: current); see hashKv. */

@@ -41,7 +41,8 @@ const EMPTY = new Uint8Array(0);
  * its write txns, compaction and hashing are separate files working on this one object.
  */
 export class StoreCore {
-  readonly index = new TreeIndex();
+  /** Replaced whole when the backend is (a raft snapshot installed). */
+  index = new TreeIndex();
   /** The last revision a write txn ended with changes (1 for an empty store, as etcd). */
   currentRev = 1;
   /** Reads below this revision fail; set when a compaction starts. */

@@ -86,6 +86,25 @@ export class WatchableStore implements WatchHost {
     for (const s of [...this.streams]) s.close();
   }
 
+  /**
+   * Puts new backend content under the store (a raft snapshot): waits for compactions to end,
+   * lets `install` swap the db — it calls `rebuild` synchronously right after the swap, once
+   * whatever the store reads through (the lessor) is rebuilt — then every synced watcher goes
+   * back to catching up from its next revision in the new history, or is cancelled as compacted.
+   */
+  async restore(install: (rebuild: () => void) => Promise<void>): Promise<void> {
+    await this.kv.idle();
+    let finishing: Promise<void> = Promise.resolve();
+    await install(() => {
+      finishing = this.kv.reload();
+      for (const w of [...this.synced]) {
+        this.synced.delete(w);
+        this.toUnsynced(w);
+      }
+    });
+    await finishing;
+  }
+
   add(w: Watcher, startRev: number): void {
     const cur = this.kv.rev;
     if (startRev === 0 || startRev > cur) {

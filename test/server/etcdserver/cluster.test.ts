@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { EtcdServer, ServerError, type ServerConfig, clusterIdFor, memberIdFor } from '../../../server/src/etcdserver/index.js';
 import { LeaseNotFoundError } from '../../../server/src/lease/index.js';
+import { disableFailpoint, enableFailpoint } from '../../../server/src/util/index.js';
 import { waitFor } from '../../support/wait-for.js';
 import { memberConfig, withDir } from './helpers.js';
 import { MemNetwork } from './mem-network.js';
@@ -122,6 +123,83 @@ describe('three members in one process over an in-memory network', () => {
       members[i] = again;
       await eventually(again, 'n', '19', 'the restarted follower to catch up');
       assert.equal(again.header().revision, leader.header().revision);
+    }));
+
+  test('a follower restarted after the log was compacted past it catches up through a snapshot', () =>
+    withDir(async (dir) => {
+      const net = new MemNetwork();
+      const cfg = (name: string): ServerConfig => ({ ...configOf(dir, name), snapshotCount: 20, snapshotCatchUpEntries: 5 });
+      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(cfg(n), { transport: net.transport() })));
+      try {
+        const leaderId = await agreedLeader(members);
+        const i = members.findIndex((m) => m.memberId !== leaderId);
+        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+        await leader.put({ key: b('before'), value: b('x') });
+        await eventually(members[i] as EtcdServer, 'before', 'x', 'the follower to have the first write');
+        await (members[i] as EtcdServer).stop();
+        // While it is away: puts, a lease with a key, deletes, a compaction, an alarm-free history
+        // long enough (> snapshotCount + catch-up entries) that the leader's log no longer has it.
+        const lease = await leader.leaseGrant(0n, 300);
+        await leader.put({ key: b('leased'), value: b('l'), lease: lease.id });
+        for (let k = 0; k < 60; k++) await leader.put({ key: b(`k${k % 7}`), value: b(String(k)) });
+        await leader.deleteRange({ key: b('k3') });
+        await leader.compact(leader.header().revision - 10, true);
+        const again = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
+        members[i] = again;
+        await eventually(again, 'k5', '54', 'the restarted follower to catch up');
+        assert.ok(net.snapshotsDelivered >= 1, 'it caught up through a snapshot');
+        await waitFor(() => again.header().revision === leader.header().revision, 'the same revision');
+        const all = async (m: EtcdServer): Promise<string> =>
+          JSON.stringify((await m.range({ key: b('\0'), rangeEnd: b('\0'), serializable: true })).kvs.map((kv) => [text(kv.key), text(kv.value), kv.modRevision, kv.lease.toString()]));
+        assert.equal(await all(again), await all(leader));
+        assert.deepEqual(await again.hashKV(0), await leader.hashKV(0));
+        assert.equal((await again.leaseTimeToLive(lease.id, true)).keys.map(text).join(), 'leased');
+        await assert.rejects(again.range({ key: b('k1'), revision: leader.header().revision - 12, serializable: true }), /compacted/);
+        // It goes on replicating after the snapshot, and restarts from it.
+        await leader.put({ key: b('after'), value: b('y') });
+        await eventually(again, 'after', 'y', 'the next write on the follower');
+        await again.stop();
+        const third = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
+        members[i] = third;
+        assert.equal(await valueOn(third, 'after'), 'y');
+        assert.equal(await all(third), await all(leader));
+      } finally {
+        await Promise.all(members.map((m) => m.stop()));
+      }
+    }));
+
+  test('a member stopped between saving a snapshot and installing its database installs it when it restarts', () =>
+    withDir(async (dir) => {
+      const net = new MemNetwork();
+      const cfg = (name: string): ServerConfig => ({ ...configOf(dir, name), snapshotCount: 20, snapshotCatchUpEntries: 5 });
+      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(cfg(n), { transport: net.transport() })));
+      try {
+        const leaderId = await agreedLeader(members);
+        const i = members.findIndex((m) => m.memberId !== leaderId);
+        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+        await (members[i] as EtcdServer).stop();
+        for (let k = 0; k < 60; k++) await leader.put({ key: b('n'), value: b(String(k)) });
+        enableFailpoint('raftBeforeInstallSnapshot', 'throw');
+        let crashed: EtcdServer;
+        try {
+          crashed = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
+          members[i] = crashed;
+          assert.match((await crashed.whenStopped()) ?? '', /failpoint raftBeforeInstallSnapshot/);
+          await crashed.stop();
+        } finally {
+          disableFailpoint('raftBeforeInstallSnapshot');
+        }
+        // Cut off from the others, it can only have the data from the database it saved.
+        net.isolate(crashed.memberId);
+        const again = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
+        members[i] = again;
+        assert.equal(await valueOn(again, 'n'), '59');
+        net.heal(again.memberId);
+        await leader.put({ key: b('n'), value: b('60') });
+        await eventually(again, 'n', '60', 'the member to follow again');
+      } finally {
+        await Promise.all(members.map((m) => m.stop()));
+      }
     }));
 
   test('membership changes through raft: add a learner, refuse its promotion, update, remove; every member agrees', () =>

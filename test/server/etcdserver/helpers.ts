@@ -18,6 +18,7 @@ export function memberConfig(dataDir: string, over: Partial<ServerConfig> = {}):
     heartbeatMs: 10,
     electionMs: 100,
     snapshotCount: 10_000,
+    snapshotCatchUpEntries: 5000,
     maxSnapshots: 5,
     maxWals: 5,
     quotaBackendBytes: 2 ** 31,
