@@ -227,9 +227,8 @@ function validate(c: MemberConfig, s: Settings): void {
     throw new ConfigError('--advertise-client-urls is required when --listen-client-urls is set explicitly');
   }
   if (c.listenClientUrls.length === 0) throw new ConfigError('--listen-client-urls is empty');
-  if (c.initialClusterState === 'new' && !c.initialCluster.some((m) => m.name === c.name)) {
-    throw new ConfigError(`--initial-cluster has no member named ${JSON.stringify(c.name)} (this member's --name)`);
-  }
+  // Whether --initial-cluster names this member matters only when the data dir is new (a
+  // restarted member ignores it, as etcd's does): the member checks it when it bootstraps.
   if (c.auth.bcryptCost < 4 || c.auth.bcryptCost > 31) throw new ConfigError(`--bcrypt-cost ${c.auth.bcryptCost} is outside 4..31`);
   if (c.maxRequestBytes === 0) throw new ConfigError('--max-request-bytes must be greater than 0');
 }

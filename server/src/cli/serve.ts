@@ -4,8 +4,6 @@ import { type GrpcMetrics, registerServices, maxReceiveBytes } from '../api/inde
 import { GrpcServer } from '../api/grpc/index.js';
 import { serveHttp } from '../api/http/endpoints.js';
 import { answerBadRequestsAsGo, listenMux } from '../api/http/mux.js';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEFAULTS, EtcdServer, type ServerConfig, type TransportFactory } from '../etcdserver/index.js';
 import { createPeerTransport } from '../transport/index.js';
 import { errorMessage } from '../util/index.js';
@@ -28,9 +26,6 @@ export interface ServeIo extends Io {
  */
 export function refuseUnsupported(config: MemberConfig): void {
   const notYet = [...config.notSupported];
-  if (config.initialClusterState === 'existing' && !existsSync(join(config.walDir || join(config.dataDir, 'member', 'wal')))) {
-    notYet.push({ flag: 'initial-cluster-state', why: 'joining an existing cluster (a member added with member add) is not built yet' });
-  }
   if (notYet.length === 0) return;
   const list = notYet.map((n) => `--${n.flag} (${n.why})`).join(', ');
   throw new ConfigError(`not supported yet: ${list}`);
@@ -46,6 +41,7 @@ export function serverConfig(c: MemberConfig): ServerConfig {
     clientUrls: [...c.advertiseClientUrls],
     initialCluster: new Map(c.initialCluster.map((m) => [m.name, [...m.peerUrls]])),
     initialClusterToken: c.initialClusterToken,
+    initialClusterState: c.initialClusterState,
     heartbeatMs: c.heartbeatMs,
     electionMs: c.electionMs,
     snapshotCount: c.snapshotCount,

@@ -3,7 +3,8 @@ import Long from 'long';
 import { etcdserverpb } from '../pb/index.js';
 import { MemoryStorage, RawNode, type Snapshot, index, nodeId, term } from '../raft/index.js';
 import { Snapshotter } from '../snap/index.js';
-import { toUint64 } from '../util/index.js';
+import { type RemoteCluster, fetchCluster } from '../transport/index.js';
+import { errorMessage, toUint64 } from '../util/index.js';
 import { Wal, validSnapshots } from '../wal/index.js';
 import { type ServerConfig, snapDir, walDir } from './config.js';
 import { BootstrapError } from './errors.js';
@@ -23,6 +24,8 @@ export interface BootedRaft {
   snapshot: Snapshot | undefined;
   /** Members of a new cluster (empty on restart: the backend has them). */
   initialMembers: MemberInfo[];
+  /** A member joining an existing cluster: the members the cluster listed, to reach them first. */
+  remoteMembers: MemberInfo[];
 }
 
 /**
@@ -34,7 +37,7 @@ export interface BootedRaft {
 export async function bootRaft(cfg: ServerConfig, random: (n: number) => number): Promise<BootedRaft> {
   mkdirSync(snapDir(cfg), { recursive: true });
   const snapshotter = new Snapshotter(snapDir(cfg), { maxSnapshots: cfg.maxSnapshots });
-  if (!Wal.exists(walDir(cfg))) return bootNew(cfg, snapshotter, random);
+  if (!Wal.exists(walDir(cfg))) return cfg.initialClusterState === 'existing' ? bootJoin(cfg, snapshotter, random) : bootNew(cfg, snapshotter, random);
   return restart(cfg, snapshotter, random);
 }
 
@@ -66,12 +69,39 @@ async function bootNew(cfg: ServerConfig, snapshotter: Snapshotter, random: (n: 
   }));
   const memberId = memberIdFor(mine, cfg.initialClusterToken);
   const clusterId = clusterIdFor(members.map((m) => m.id));
-  const metadata = etcdserverpb.Metadata.encode({ NodeID: Long.fromString(memberId.toString(), true), ClusterID: Long.fromString(clusterId.toString(), true) }).finish();
-  const wal = await Wal.create(walDir(cfg), metadata);
+  const wal = await Wal.create(walDir(cfg), walMetadata(memberId, clusterId));
   const raftStorage = new MemoryStorage();
   const node = new RawNode(raftConfig(cfg, memberId, raftStorage, random));
   node.bootstrap(members.map((m) => ({ id: nodeId(m.id), context: Buffer.from(memberToJson(m)) })));
-  return { wal, snapshotter, raftStorage, node, memberId, clusterId, snapshot: undefined, initialMembers: members };
+  return { wal, snapshotter, raftStorage, node, memberId, clusterId, snapshot: undefined, initialMembers: members, remoteMembers: [] };
+}
+
+function walMetadata(memberId: bigint, clusterId: bigint): Uint8Array {
+  return etcdserverpb.Metadata.encode({ NodeID: Long.fromString(memberId.toString(), true), ClusterID: Long.fromString(clusterId.toString(), true) }).finish();
+}
+
+/**
+ * A member added to a running cluster (`member add`, then started with --initial-cluster-state
+ * existing): asks the other members for the cluster, checks that --initial-cluster names the
+ * same members by peer URLs, takes its id and the cluster id from the cluster's answer, and
+ * starts raft with an empty log and no configuration: the leader sends it the log (or a
+ * snapshot), configuration included.
+ */
+async function bootJoin(cfg: ServerConfig, snapshotter: Snapshotter, random: (n: number) => number): Promise<BootedRaft> {
+  if (!cfg.initialCluster.has(cfg.name)) throw new BootstrapError(`couldn't find local name "${cfg.name}" in the initial cluster configuration`);
+  const others = [...cfg.initialCluster].filter(([name]) => name !== cfg.name).flatMap(([, urls]) => urls);
+  let remote: RemoteCluster;
+  try {
+    remote = await fetchCluster(others, JOIN_FETCH_TIMEOUT_MS);
+  } catch (err) {
+    throw new BootstrapError(`cannot fetch cluster info from peer urls: ${errorMessage(err)}`, { cause: err });
+  }
+  const memberId = assignJoinId(cfg.initialCluster, cfg.name, remote);
+  const members = remote.members.map((m) => ({ ...m, peerUrls: [...m.peerUrls], clientUrls: [...m.clientUrls] }));
+  const wal = await Wal.create(walDir(cfg), walMetadata(memberId, remote.clusterId));
+  const raftStorage = new MemoryStorage();
+  const node = new RawNode(raftConfig(cfg, memberId, raftStorage, random));
+  return { wal, snapshotter, raftStorage, node, memberId, clusterId: remote.clusterId, snapshot: undefined, initialMembers: [], remoteMembers: members };
 }
 
 async function restart(cfg: ServerConfig, snapshotter: Snapshotter, random: (n: number) => number): Promise<BootedRaft> {
@@ -89,5 +119,29 @@ async function restart(cfg: ServerConfig, snapshotter: Snapshotter, random: (n: 
   raftStorage.setHardState(hardState);
   raftStorage.append(entries);
   const node = new RawNode(raftConfig(cfg, memberId, raftStorage, random));
-  return { wal, snapshotter, raftStorage, node, memberId, clusterId, snapshot, initialMembers: [] };
+  return { wal, snapshotter, raftStorage, node, memberId, clusterId, snapshot, initialMembers: [], remoteMembers: [] };
+}
+
+/** How long a joining member waits for each peer's answer to GET /members. */
+const JOIN_FETCH_TIMEOUT_MS = 2000;
+
+/**
+ * etcd's check of a joining member's --initial-cluster against the running cluster: the same
+ * number of members, and, sorted by peer URLs, the same peer URLs one by one. Returns the id the
+ * cluster gave the member named `name`.
+ */
+export function assignJoinId(initial: ReadonlyMap<string, readonly string[]>, name: string, remote: RemoteCluster): bigint {
+  const key = (urls: readonly string[]): string => [...urls].sort().join(',');
+  const local = [...initial].map(([n, urls]) => ({ name: n, urls: key(urls) })).sort((a, b) => a.urls.localeCompare(b.urls));
+  const existing = remote.members.map((m) => ({ id: m.id, urls: key(m.peerUrls) })).sort((a, b) => a.urls.localeCompare(b.urls));
+  const describe = `{cluster ${remote.clusterId.toString(16)}: ${existing.map((m) => `${m.id.toString(16)}=${m.urls}`).join(' ')}}`;
+  if (local.length !== existing.length) throw new BootstrapError(`error validating peerURLs ${describe}: member count is unequal`);
+  let mine: bigint | undefined;
+  local.forEach((l, i) => {
+    const e = existing[i];
+    if (e === undefined || e.urls !== l.urls) throw new BootstrapError(`error validating peerURLs ${describe}: unmatched member while checking PeerURLs (${l.urls} is not ${e?.urls ?? 'listed'})`);
+    if (l.name === name) mine = e.id;
+  });
+  if (mine === undefined) throw new BootstrapError(`couldn't find local name "${name}" in the initial cluster configuration`);
+  return mine;
 }

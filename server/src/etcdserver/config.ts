@@ -12,6 +12,8 @@ export interface ServerConfig {
   /** The initial cluster: member name → peer URLs. */
   initialCluster: Map<string, string[]>;
   initialClusterToken: string;
+  /** new: bootstrap the cluster of --initial-cluster; existing: join a running one (default new). */
+  initialClusterState?: 'new' | 'existing';
   /** Ticks of heartbeatMs. */
   heartbeatMs: number;
   electionMs: number;

@@ -31,6 +31,8 @@ export function memberFromJson(text: string): MemberInfo {
  */
 export class Membership {
   private readonly members = new Map<bigint, MemberInfo>();
+  /** Removed ids, asked about for every message a peer sends: kept in memory. */
+  private readonly removed = new Set<bigint>();
 
   constructor(private readonly backend: Backend) {
     this.reload();
@@ -39,6 +41,8 @@ export class Membership {
   /** Loads the members the backend holds (at start, and after a raft snapshot replaced it). */
   reload(): void {
     this.members.clear();
+    this.removed.clear();
+    for (const [k] of this.backend.range(Bucket.membersRemoved, new Uint8Array(0))) this.removed.add(BigInt(`0x${Buffer.from(k).toString()}`));
     for (const [, v] of this.backend.range(Bucket.members, new Uint8Array(0))) {
       const m = memberFromJson(Buffer.from(v).toString());
       this.members.set(m.id, m);
@@ -53,6 +57,7 @@ export class Membership {
 
   remove(id: bigint): void {
     this.members.delete(id);
+    this.removed.add(id);
     this.backend.delete(Bucket.members, Buffer.from(id.toString(16)));
     this.backend.put(Bucket.membersRemoved, Buffer.from(id.toString(16)), Buffer.from('removed'));
   }
@@ -69,7 +74,7 @@ export class Membership {
 
   /** Whether `id` was removed from the cluster (its messages are refused from then on). */
   isRemoved(id: bigint): boolean {
-    return this.backend.get(Bucket.membersRemoved, Buffer.from(id.toString(16))) !== undefined;
+    return this.removed.has(id);
   }
 
   /** Members ordered by id, as MemberList lists them. */

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { MessageType, type Message, type RawNode, nodeId } from '../raft/index.js';
+import { MessageType, type Message, type RawNode, type SnapshotMetadata, nodeId } from '../raft/index.js';
 import { LeaseNotFoundError } from '../lease/index.js';
 import { PeerRefusedError } from '../transport/index.js';
 import type { PeerTransport, RaftHandler } from '../transport/types.js';
@@ -24,8 +24,13 @@ export interface PeerHost {
   renewLocal(id: bigint): Promise<number>;
   /** A consistent copy of the backend to send with a snapshot: its size and its bytes. */
   openDatabase(): Promise<{ size: number; chunks: AsyncIterable<Uint8Array> }>;
+  /** Where the member's applied state is now: the applied index, its term, the configuration. */
+  appliedMetadata(): SnapshotMetadata;
   /** Saves a snapshot's database sent by the leader, for the raft snapshot at `index`. */
   saveDatabase(index: number, db: AsyncIterable<Uint8Array>): Promise<void>;
+  members(): MemberInfo[];
+  /** A peer says this member was removed from the cluster. */
+  removed(by: bigint): void;
   readonly log: Logger;
 }
 
@@ -67,13 +72,16 @@ export class Peers implements RaftHandler {
   }
 
   /**
-   * A follower needs entries the log no longer has: it gets the raft snapshot's metadata with the
-   * whole backend (etcd's merged snapshot). The backend is at least as new as the snapshot; the
-   * follower skips the entries its consistent index says the database already holds.
+   * A follower needs entries the log no longer has: it gets the whole backend with the raft
+   * metadata of what the member has applied (etcd's merged snapshot) rather than of the last
+   * raft snapshot: the database holds at least that much, and the configuration then includes
+   * members added since the last snapshot — a member that just joined would refuse a snapshot
+   * whose configuration does not name it. The follower skips entries its database already holds.
    */
-  private sendSnapshot(m: Message): void {
+  private sendSnapshot(raftMsg: Message): void {
     const t = this.transport;
     if (t === undefined) return;
+    const m: Message = { ...raftMsg, snapshot: { data: new Uint8Array(0), metadata: this.host.appliedMetadata() } };
     this.host.log.info('sending database snapshot', { 'remote-peer-id': m.to.toString(16), index: m.snapshot?.metadata.index ?? 0 });
     this.host.openDatabase().then(
       (db) => t.sendSnapshot({ msg: m, size: db.size, chunks: db.chunks }),
@@ -113,6 +121,10 @@ export class Peers implements RaftHandler {
     return this.transport?.activePeers() ?? 0;
   }
 
+  isActive(id: bigint): boolean {
+    return this.transport?.isActive(id) ?? false;
+  }
+
   /** A keep-alive received on a follower, renewed by the leader `to`; resolves with the TTL. */
   async renewOnLeader(to: bigint, id: bigint): Promise<number> {
     if (this.transport === undefined) throw new ServerError('noLeader');
@@ -127,6 +139,14 @@ export class Peers implements RaftHandler {
 
   renewLease(id: bigint): Promise<number> {
     return this.host.renewLocal(id);
+  }
+
+  members(): readonly MemberInfo[] {
+    return this.host.members();
+  }
+
+  removedFromCluster(by: bigint): void {
+    this.host.removed(by);
   }
 
   async close(): Promise<void> {

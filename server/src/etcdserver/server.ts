@@ -71,7 +71,7 @@ export class EtcdServer implements EtcdServerApi {
     const lessor = Lessor.open(backend, { minLeaseTTL: minLeaseTtl(cfg), clock: Date.now });
     const store = await WatchableStore.open(backend, { leases: lessor });
     const s = new EtcdServer(cfg, booted, backend, lessor, store, metrics, log);
-    log.info(booted.initialMembers.length > 0 ? 'starting a new member' : 'restarting member', {
+    log.info(booted.initialMembers.length > 0 ? 'starting a new member' : booted.remoteMembers.length > 0 ? 'joining an existing cluster' : 'restarting member', {
       'local-member-id': booted.memberId.toString(16),
       'cluster-id': booted.clusterId.toString(16),
       'snapshot-index': booted.snapshot?.metadata.index ?? 0,
@@ -81,7 +81,7 @@ export class EtcdServer implements EtcdServerApi {
     });
     for (const m of booted.initialMembers) if (m.id === booted.memberId) s.membership.add(m);
     if (opts.transport !== undefined) {
-      const members = booted.initialMembers.length > 0 ? booted.initialMembers : s.membership.list();
+      const members = booted.initialMembers.length > 0 ? booted.initialMembers : booted.remoteMembers.length > 0 ? booted.remoteMembers : s.membership.list();
       try {
         await s.peers.start(opts.transport, booted.clusterId, metrics.registry, members);
       } catch (err) {
@@ -161,6 +161,12 @@ export class EtcdServer implements EtcdServerApi {
         return { size: snap.dbSize, chunks: withoutDigest(snap.stream, snap.dbSize) };
       },
       saveDatabase: (at, db) => this.snapshots.saveDatabase(at, db),
+      appliedMetadata: () => {
+        const r = this.raft.node.raft;
+        return { index: this.appliedIndex, term: r.raftLog.term(this.appliedIndex), confState: r.trk.confState() };
+      },
+      members: () => this.membership.list(),
+      removed: (by) => this.removedFromCluster(by),
       log,
     });
   }
@@ -349,11 +355,18 @@ export class EtcdServer implements EtcdServerApi {
         this.membership.remove(cc.nodeId);
         this.peers.memberRemoved(cc.nodeId);
         this.log.info('removed member', { 'member-id': cc.nodeId.toString(16) });
-        if (cc.nodeId === this.memberId) {
-          this.log.error('this member was removed from the cluster; stopping', { 'local-member-id': this.memberId.toString(16) });
-          setImmediate(() => void this.stop('the member has been permanently removed from the cluster'));
-        }
+        if (cc.nodeId === this.memberId) this.removedFromCluster(this.memberId);
     }
+  }
+
+  /**
+   * This member was removed: it learned so from the log, or a peer refused it as removed (the
+   * leader stops sending to a removed member, so it may never see the entry). It stops serving.
+   */
+  private removedFromCluster(by: bigint): void {
+    if (this.stopped) return;
+    this.log.error('this member was removed from the cluster; stopping', { 'local-member-id': this.memberId.toString(16), 'told-by': by.toString(16) });
+    setImmediate(() => void this.stop('the member has been permanently removed from the cluster'));
   }
 
   /**
@@ -535,11 +548,13 @@ export class EtcdServer implements EtcdServerApi {
   /**
    * --strict-reconfig-check: a change of the voters by `delta` must leave enough started voters
    * (this member and the peers the transport reaches) for a quorum of the new configuration.
+   * As in etcd, a member alone may always add a second one (how a cluster grows from one).
    */
   private checkQuorumAfter(delta: 1 | -1, removing?: bigint): void {
     if (this.cfg.strictReconfigCheck === false) return;
     const voters = this.membership.list().filter((m) => !m.isLearner).length + delta;
-    const started = 1 + this.peers.activePeers() - (removing !== undefined && removing !== this.memberId ? 1 : 0);
+    if (delta === 1 && voters === 2) return;
+    const started = 1 + this.peers.activePeers() - (removing !== undefined && removing !== this.memberId && this.peers.isActive(removing) ? 1 : 0);
     if (started < Math.floor(voters / 2) + 1) throw new ServerError('notEnoughStartedMembers');
   }
 

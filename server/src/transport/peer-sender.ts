@@ -160,6 +160,7 @@ export class PeerSender {
       this.ctx.logger.warn('peer says this member was removed from the cluster; stopped dialing it', { 'remote-peer-id': this.label });
       this.teardown(err);
       this.state = 'removed';
+      this.ctx.handler.removedFromCluster(this.id);
     };
     attempt.stream.on('end', handle);
     attempt.stream.on('close', handle);

@@ -6,7 +6,8 @@ import type { TransportContext } from './context.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { receiveSnapshot } from './snapshot-receiver.js';
 import { LeaseRefusal } from './types.js';
-import { HEADER_CLUSTER_ID, HEADER_FROM, HEADER_TO, LEASE_PATH, PROBE_PATH, SNAPSHOT_PATH, STREAM_PATH, formatId, parseId, parsePeerUrl } from './wire.js';
+import { encodeMembers } from './members-request.js';
+import { HEADER_CLUSTER_ID, HEADER_FROM, HEADER_TO, LEASE_PATH, MEMBERS_PATH, PROBE_PATH, SNAPSHOT_PATH, STREAM_PATH, formatId, parseId, parsePeerUrl } from './wire.js';
 
 const WINDOW_BYTES = 8 * 1024 * 1024;
 
@@ -71,6 +72,12 @@ export class PeerServer {
       stream.respond({ ':status': 200 }, { endStream: true });
       return;
     }
+    if (path === MEMBERS_PATH && method === 'GET') {
+      // Anyone may ask (a member about to join does not know the cluster id yet), as etcd's /members.
+      stream.respond({ ':status': 200, 'content-type': 'application/json', [HEADER_CLUSTER_ID]: formatId(this.ctx.clusterId) });
+      stream.end(encodeMembers(this.ctx.handler.members()));
+      return;
+    }
     if (method !== 'POST' || (path !== STREAM_PATH && path !== SNAPSHOT_PATH && path !== LEASE_PATH)) {
       refuse(stream, 404, `no handler for ${String(method)} ${String(path)}`);
       return;
@@ -121,6 +128,12 @@ export class PeerServer {
         this.ctx.metrics.receivedFailures.inc({ From: label });
         this.ctx.logger.warn('bad frame on peer stream; closing it', { 'remote-peer-id': label, error: errorMessage(err) });
         stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+        return;
+      }
+      // A member removed while its stream was open is cut off: it redials and hears 410.
+      if (frames.length > 0 && this.ctx.handler.isRemoved(from)) {
+        this.ctx.logger.warn('closing the stream of a removed member', { 'remote-peer-id': label });
+        stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
         return;
       }
       for (const f of frames) this.deliver(f, label);

@@ -144,6 +144,10 @@ class Transport implements CairnPeerTransport {
     return n;
   }
 
+  isActive(id: bigint): boolean {
+    return this.peers.get(id)?.active === true;
+  }
+
   close(): Promise<void> {
     this.closed ??= (async () => {
       for (const p of this.peers.values()) p.close();

@@ -1,4 +1,5 @@
 import type { Message } from '../raft/index.js';
+import type { PeerMember } from './members-request.js';
 
 /**
  * What the transport asks of the member it serves (etcd's rafthttp.Raft): it hands every
@@ -23,6 +24,10 @@ export interface RaftHandler {
    * Throw a LeaseRefusal ('notFound' or 'notLeader') to refuse.
    */
   renewLease(id: bigint): Promise<number>;
+  /** A peer refused this member as removed from the cluster (410): the member should stop. */
+  removedFromCluster(by: bigint): void;
+  /** The members this member knows, for GET /members (a member joining an existing cluster asks). */
+  members(): readonly PeerMember[];
 }
 
 /** Why a forwarded lease keep-alive was refused. */
@@ -61,5 +66,7 @@ export interface PeerTransport {
   renewLease(to: bigint, id: bigint): Promise<number>;
   /** Peers with a working stream right now (etcd_network_active_peers). */
   activePeers(): number;
+  /** Whether the stream to this peer works right now. */
+  isActive(id: bigint): boolean;
   close(): Promise<void>;
 }

@@ -129,6 +129,10 @@ class MemTransport implements PeerTransport {
     this.peers.delete(id);
   }
 
+  isActive(id: bigint): boolean {
+    return this.peers.has(id);
+  }
+
   activePeers(): number {
     return this.peers.size;
   }

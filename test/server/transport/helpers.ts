@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Registry } from 'prom-client';
 import { type Message, MessageType, index, message, nodeId, term } from '../../../server/src/raft/index.js';
-import { type CairnPeerTransport, LeaseRefusal, type PeerTransportOptions, type RaftHandler, createPeerTransport } from '../../../server/src/transport/index.js';
+import { type CairnPeerTransport, LeaseRefusal, type PeerMember, type PeerTransportOptions, type RaftHandler, createPeerTransport } from '../../../server/src/transport/index.js';
 
 export const CLUSTER = 0x1c2d3e4f5a6b7c8dn;
 
@@ -16,6 +16,18 @@ export class RecordingHandler implements RaftHandler {
   /** Leases this handler renews (id → TTL); `leader` false refuses as a follower would. */
   readonly leases = new Map<bigint, number>();
   leader = true;
+  /** What GET /members answers. */
+  memberList: PeerMember[] = [];
+
+  members(): readonly PeerMember[] {
+    return this.memberList;
+  }
+
+  /** Peers that said this member was removed. */
+  readonly removedBy: bigint[] = [];
+  removedFromCluster(by: bigint): void {
+    this.removedBy.push(by);
+  }
 
   async renewLease(id: bigint): Promise<number> {
     if (!this.leader) throw new LeaseRefusal('notLeader');

@@ -92,10 +92,34 @@ describe('peer transport: failures', () => {
       const refusedByC = (): number => lines.filter((l) => l.msg.includes('will retry')).length;
       await waitFor('several backoff periods', () => refusedByC() >= 5);
       assert.equal(bSawRequests, 1, 'no redial after 410');
+      assert.deepEqual(a.handler.removedBy, [2n], 'the member is told');
       assert.equal(a.transport.activePeers(), 0);
       assert.equal((await rawStream(b.url(), { cluster: CLUSTER, from: 1n, to: 2n })).status, 410);
     } finally {
       await Promise.all([a, b, c].map((m) => m.transport.close()));
+    }
+  });
+
+  test('a member removed while its stream is open is cut off, redials, hears 410 and is told', async () => {
+    const a = await startMember(1n);
+    const b = await startMember(2n);
+    try {
+      a.transport.addPeer(b.id, [b.url()]);
+      await waitFor('a first message', () => {
+        if (a.transport.activePeers() === 1) a.transport.send([messageOfType(MessageType.MsgHeartbeat, 1n, 2n, 1)]);
+        return b.handler.from(1n).length > 0;
+      });
+      const before = b.handler.from(1n).length;
+      b.handler.removed.add(1n);
+      // Sent until one reaches the open stream (a message sent while a is not connected is dropped).
+      await waitFor('a to be told it was removed', () => {
+        a.transport.send([messageOfType(MessageType.MsgHeartbeat, 1n, 2n, 2)]);
+        return a.handler.removedBy.length > 0;
+      });
+      assert.deepEqual(a.handler.removedBy, [2n]);
+      assert.equal(b.handler.from(1n).length, before, 'nothing of a removed member is processed');
+    } finally {
+      await Promise.all([a, b].map((m) => m.transport.close()));
     }
   });
 
