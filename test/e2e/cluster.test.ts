@@ -29,6 +29,8 @@ describe('a 3-member cluster of real processes', () => {
     // A lease granted on one member is kept alive through another (followers forward to the leader).
     const leaseId = /lease ([0-9a-f]+) granted/.exec(await m1.ctl(['lease', 'grant', '60']))?.[1] ?? '';
     for (const m of members) assert.equal(await m.ctl(['lease', 'keep-alive', '--once', leaseId]), `lease ${leaseId} keepalived with TTL(60)\n`);
+    // Every member answers its time to live as the leader counts it.
+    for (const m of members) assert.match(await m.ctl(['lease', 'timetolive', leaseId]), new RegExp(`^lease ${leaseId} granted with TTL\\(60s\\), remaining\\((5\\d|60)s\\)\n$`));
     // Every member published its name and client URLs through raft.
     const list = await until('every member to list every client URL', async () => {
       const rows = (await m2.ctl(['member', 'list'])).trim().split('\n').map((l) => l.split(', '));

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import { MessageType, type Message, type RawNode, type SnapshotMetadata, nodeId } from '../raft/index.js';
 import { LeaseNotFoundError } from '../lease/index.js';
 import { PeerRefusedError } from '../transport/index.js';
-import type { PeerTransport, RaftHandler } from '../transport/types.js';
+import type { LeaseTtl, PeerTransport, RaftHandler } from '../transport/types.js';
 import { type Logger, errorMessage } from '../util/index.js';
 import { ServerError } from './errors.js';
 import type { MemberInfo } from './server-api.js';
@@ -22,6 +22,8 @@ export interface PeerHost {
   isRemoved(id: bigint): boolean;
   /** Renews a lease if this member leads (throwing LeaseRefusal otherwise): a follower forwarded it. */
   renewLocal(id: bigint): Promise<number>;
+  /** A lease's time to live if this member leads (throwing LeaseRefusal otherwise): a follower asked. */
+  timeToLiveLocal(id: bigint, keys: boolean): Promise<LeaseTtl>;
   /** A consistent copy of the backend to send with a snapshot: its size and its bytes. */
   openDatabase(): Promise<{ size: number; chunks: AsyncIterable<Uint8Array> }>;
   /** Where the member's applied state is now: the applied index, its term, the configuration. */
@@ -126,10 +128,19 @@ export class Peers implements RaftHandler {
   }
 
   /** A keep-alive received on a follower, renewed by the leader `to`; resolves with the TTL. */
-  async renewOnLeader(to: bigint, id: bigint): Promise<number> {
+  renewOnLeader(to: bigint, id: bigint): Promise<number> {
+    return this.onLeader(id, (t) => t.renewLease(to, id));
+  }
+
+  /** A follower's LeaseTimeToLive, answered by the leader `to` (only it knows when leases expire). */
+  timeToLiveOnLeader(to: bigint, id: bigint, keys: boolean): Promise<LeaseTtl> {
+    return this.onLeader(id, (t) => t.leaseTimeToLive(to, id, keys));
+  }
+
+  private async onLeader<T>(id: bigint, ask: (t: PeerTransport) => Promise<T>): Promise<T> {
     if (this.transport === undefined) throw new ServerError('noLeader');
     try {
-      return await this.transport.renewLease(to, id);
+      return await ask(this.transport);
     } catch (err) {
       if (err instanceof PeerRefusedError && err.status === 404) throw new LeaseNotFoundError(`lease ${id.toString(16)} not found on the leader`);
       if (err instanceof PeerRefusedError && err.status === 503) throw new ServerError('leaderChanged');
@@ -139,6 +150,10 @@ export class Peers implements RaftHandler {
 
   renewLease(id: bigint): Promise<number> {
     return this.host.renewLocal(id);
+  }
+
+  leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTtl> {
+    return this.host.timeToLiveLocal(id, keys);
   }
 
   members(): readonly MemberInfo[] {

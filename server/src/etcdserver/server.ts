@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { AlarmStore, Applier, type ApplyOutcome, type MemberRequest, decodeRequest, encodeRequest } from '../apply/index.js';
 import { Backend, Bucket } from '../backend/index.js';
-import { Lessor, type LeaseInfo } from '../lease/index.js';
+import { Lessor, type LeaseInfo, LeaseNotFoundError } from '../lease/index.js';
 import {
   type BackendHash,
   type DeleteRangeRequest,
@@ -155,6 +155,12 @@ export class EtcdServer implements EtcdServerApi {
         if (this.leader !== this.memberId) throw new LeaseRefusal('notLeader');
         if (this.lessor.lookup(id) === undefined) throw new LeaseRefusal('notFound');
         return this.lessor.renew(id);
+      },
+      timeToLiveLocal: async (id, keys) => {
+        if (this.leader !== this.memberId) throw new LeaseRefusal('notLeader');
+        if (this.lessor.lookup(id) === undefined) throw new LeaseRefusal('notFound');
+        const t = this.lessor.timeToLive(id);
+        return { ttl: t.ttl, grantedTtl: t.grantedTtl, keys: keys ? t.keys : [] };
       },
       openDatabase: async () => {
         const snap = await this.backend.snapshot();
@@ -642,10 +648,23 @@ export class EtcdServer implements EtcdServerApi {
     return this.peers.renewOnLeader(this.leader, id);
   }
 
+  /**
+   * How long a lease has left, as etcd answers it: from the leader, the only member that knows
+   * when leases expire (a follower asks it); TTL -1 for a lease that does not exist.
+   */
   async leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTimeToLiveResult> {
-    await this.reads.wait();
-    const l = this.lessor.lookup(id);
-    if (l === undefined) return { header: this.header(), id, ttl: -1, grantedTtl: 0, keys: [] };
+    if (this.leader === 0n) throw new ServerError('noLeader');
+    const notFound = { header: this.header(), id, ttl: -1, grantedTtl: 0, keys: [] };
+    if (this.leader !== this.memberId) {
+      try {
+        const t = await this.peers.timeToLiveOnLeader(this.leader, id, keys);
+        return { header: this.header(), id, ...t };
+      } catch (err) {
+        if (err instanceof LeaseNotFoundError) return notFound;
+        throw err;
+      }
+    }
+    if (this.lessor.lookup(id) === undefined) return notFound;
     const t = this.lessor.timeToLive(id);
     return { header: this.header(), id, ttl: t.ttl, grantedTtl: t.grantedTtl, keys: keys ? t.keys : [] };
   }

@@ -7,7 +7,7 @@ import { FrameDecoder } from './frame-decoder.js';
 import { receiveSnapshot } from './snapshot-receiver.js';
 import { LeaseRefusal } from './types.js';
 import { encodeMembers } from './members-request.js';
-import { HEADER_CLUSTER_ID, HEADER_FROM, HEADER_TO, LEASE_PATH, MEMBERS_PATH, PROBE_PATH, SNAPSHOT_PATH, STREAM_PATH, formatId, parseId, parsePeerUrl } from './wire.js';
+import { HEADER_CLUSTER_ID, HEADER_FROM, HEADER_TO, LEASE_PATH, LEASE_TTL_PATH, MEMBERS_PATH, PROBE_PATH, SNAPSHOT_PATH, STREAM_PATH, formatId, parseId, parsePeerUrl } from './wire.js';
 
 const WINDOW_BYTES = 8 * 1024 * 1024;
 
@@ -78,7 +78,7 @@ export class PeerServer {
       stream.end(encodeMembers(this.ctx.handler.members()));
       return;
     }
-    if (method !== 'POST' || (path !== STREAM_PATH && path !== SNAPSHOT_PATH && path !== LEASE_PATH)) {
+    if (method !== 'POST' || (path !== STREAM_PATH && path !== SNAPSHOT_PATH && path !== LEASE_PATH && path !== LEASE_TTL_PATH)) {
       refuse(stream, 404, `no handler for ${String(method)} ${String(path)}`);
       return;
     }
@@ -89,6 +89,7 @@ export class PeerServer {
     }
     if (path === STREAM_PATH) this.acceptStream(stream, check.from);
     else if (path === LEASE_PATH) this.renewLease(stream);
+    else if (path === LEASE_TTL_PATH) this.leaseTimeToLive(stream);
     else void receiveSnapshot(this.ctx, stream, check.from);
   }
 
@@ -143,25 +144,22 @@ export class PeerServer {
 
   /** A follower's forwarded lease keep-alive (see lease-request.ts). */
   private renewLease(stream: http2.ServerHttp2Stream): void {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => {
-      const body = Buffer.concat(chunks);
-      if (body.length !== 8) return refuse(stream, 400, 'a lease request is the lease id in 8 bytes');
-      this.ctx.handler.renewLease(body.readBigInt64BE()).then(
-        (ttl) => {
-          if (stream.destroyed) return;
-          const out = Buffer.alloc(8);
-          out.writeBigInt64BE(BigInt(ttl));
-          stream.respond({ ':status': 200 });
-          stream.end(out);
-        },
-        (err: unknown) => {
-          const reason = err instanceof LeaseRefusal ? err.reason : undefined;
-          refuse(stream, reason === 'notFound' ? 404 : 503, errorMessage(err));
-        },
-      );
-    });
+    answerLease(stream, 8, (body) =>
+      this.ctx.handler.renewLease(body.readBigInt64BE()).then((ttl) => {
+        const out = Buffer.alloc(8);
+        out.writeBigInt64BE(BigInt(ttl));
+        return out;
+      }),
+    );
+  }
+
+  /** A follower's question for a lease's time to live (see lease-request.ts). */
+  private leaseTimeToLive(stream: http2.ServerHttp2Stream): void {
+    answerLease(stream, 9, (body) =>
+      this.ctx.handler.leaseTimeToLive(body.readBigInt64BE(), body[8] === 1).then((t) =>
+        Buffer.from(JSON.stringify({ ttl: t.ttl, grantedTtl: t.grantedTtl, keys: t.keys.map((k) => Buffer.from(k).toString('base64')) })),
+      ),
+    );
   }
 
   private deliver(frame: Buffer, label: string): void {
@@ -172,6 +170,27 @@ export class PeerServer {
       this.ctx.logger.warn('failed to process raft message', { 'remote-peer-id': label, error: errorMessage(err) });
     }
   }
+}
+
+/** Reads a lease request of `size` bytes and answers what `handle` makes of it (refusals as 404/503). */
+function answerLease(stream: http2.ServerHttp2Stream, size: number, handle: (body: Buffer) => Promise<Buffer>): void {
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => {
+    const body = Buffer.concat(chunks);
+    if (body.length !== size) return refuse(stream, 400, `a lease request is ${size} bytes`);
+    handle(body).then(
+      (out) => {
+        if (stream.destroyed) return;
+        stream.respond({ ':status': 200 });
+        stream.end(out);
+      },
+      (err: unknown) => {
+        const reason = err instanceof LeaseRefusal ? err.reason : undefined;
+        refuse(stream, reason === 'notFound' ? 404 : 503, errorMessage(err));
+      },
+    );
+  });
 }
 
 function refuse(stream: http2.ServerHttp2Stream, status: number, text: string): void {

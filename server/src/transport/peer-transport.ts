@@ -7,7 +7,7 @@ import { TransportMetrics } from './metrics.js';
 import { LeaseRequests } from './lease-request.js';
 import { PeerSender } from './peer-sender.js';
 import { PeerServer } from './peer-server.js';
-import type { OutgoingSnapshot, PeerTransport, RaftHandler } from './types.js';
+import type { LeaseTtl, OutgoingSnapshot, PeerTransport, RaftHandler } from './types.js';
 import { formatId, parsePeerUrl } from './wire.js';
 
 /** The seam for peer TLS (the security issue builds it); giving it today fails loudly. */
@@ -83,6 +83,12 @@ class Transport implements CairnPeerTransport {
     const urls = this.peerUrls.get(to);
     if (urls === undefined) return Promise.reject(new TransportError(`member ${formatId(to)} is not a peer`));
     return this.leases.renew(to, urls, id);
+  }
+
+  leaseTimeToLive(to: bigint, id: bigint, keys: boolean): Promise<LeaseTtl> {
+    const urls = this.peerUrls.get(to);
+    if (urls === undefined) return Promise.reject(new TransportError(`member ${formatId(to)} is not a peer`));
+    return this.leases.timeToLive(to, urls, id, keys);
   }
 
   async start(): Promise<void> {

@@ -24,10 +24,19 @@ export interface RaftHandler {
    * Throw a LeaseRefusal ('notFound' or 'notLeader') to refuse.
    */
   renewLease(id: bigint): Promise<number>;
+  /** A follower asked how long a lease has left: answer if this member leads (LeaseRefusal otherwise). */
+  leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTtl>;
   /** A peer refused this member as removed from the cluster (410): the member should stop. */
   removedFromCluster(by: bigint): void;
   /** The members this member knows, for GET /members (a member joining an existing cluster asks). */
   members(): readonly PeerMember[];
+}
+
+/** A lease's time to live as the leader knows it. */
+export interface LeaseTtl {
+  readonly ttl: number;
+  readonly grantedTtl: number;
+  readonly keys: Uint8Array[];
 }
 
 /** Why a forwarded lease keep-alive was refused. */
@@ -64,6 +73,8 @@ export interface PeerTransport {
    * Rejects with PeerRefusedError (404: no such lease, 503: not the leader) or when unreachable.
    */
   renewLease(to: bigint, id: bigint): Promise<number>;
+  /** Asks member `to` (the leader) a lease's time to live; refusals as renewLease's. */
+  leaseTimeToLive(to: bigint, id: bigint, keys: boolean): Promise<LeaseTtl>;
   /** Peers with a working stream right now (etcd_network_active_peers). */
   activePeers(): number;
   /** Whether the stream to this peer works right now. */

@@ -11,6 +11,7 @@ export const STREAM_PATH = '/raft/stream';
 export const SNAPSHOT_PATH = '/raft/snapshot';
 export const PROBE_PATH = '/raft/probe';
 export const LEASE_PATH = '/leases';
+export const LEASE_TTL_PATH = '/leases/internal';
 export const MEMBERS_PATH = '/members';
 
 export const HEADER_CLUSTER_ID = 'x-cairn-cluster-id';

@@ -81,6 +81,12 @@ describe('three members in one process over an in-memory network', () => {
       const granted = await f1.leaseGrant(0n, 60);
       assert.equal(await f0.leaseRenew(granted.id), 60);
       await assert.rejects(f0.leaseRenew(0x4242n), LeaseNotFoundError);
+      // Its time to live comes from the leader (a follower does not know when leases expire).
+      await f1.put({ key: b('leased'), value: b('v'), lease: granted.id });
+      const ttl = await f0.leaseTimeToLive(granted.id, true);
+      assert.ok(ttl.ttl > 0 && ttl.ttl <= 60, `TTL ${ttl.ttl} as the leader counts it`);
+      assert.deepEqual([ttl.grantedTtl, ttl.keys.map(text)], [60, ['leased']]);
+      assert.equal((await f0.leaseTimeToLive(0x4242n, false)).ttl, -1);
       // MoveLeader: only the leader may, and only to a voter; the cluster then follows the transferee.
       await assert.rejects(f0.moveLeader(f1.memberId), new ServerError('notLeader'));
       await assert.rejects(leader.moveLeader(0x999n), new ServerError('badLeaderTransferee'));

@@ -1,5 +1,5 @@
 import type { Message } from '../../../server/src/raft/index.js';
-import { LeaseRefusal, type OutgoingSnapshot, PeerRefusedError, type PeerTransport, type RaftHandler } from '../../../server/src/transport/index.js';
+import { LeaseRefusal, type LeaseTtl, type OutgoingSnapshot, PeerRefusedError, type PeerTransport, type RaftHandler } from '../../../server/src/transport/index.js';
 import type { TransportFactory } from '../../../server/src/etcdserver/index.js';
 
 /**
@@ -41,12 +41,12 @@ export class MemNetwork {
     }
   }
 
-  /** A follower's forwarded keep-alive, answered by the leader's handler (refused like a peer would). */
-  async renewLease(from: bigint, to: bigint, id: bigint): Promise<number> {
+  /** A follower's forwarded lease request, answered by the leader's handler (refused like a peer would). */
+  async ask<T>(from: bigint, to: bigint, fn: (h: RaftHandler) => Promise<T>): Promise<T> {
     const h = this.handlers.get(to);
     if (h === undefined || this.isolated.has(to) || this.isolated.has(from)) throw new Error(`member ${to.toString(16)} unreachable`);
     try {
-      return await h.renewLease(id);
+      return await fn(h);
     } catch (err) {
       if (err instanceof LeaseRefusal) throw new PeerRefusedError(err.reason === 'notFound' ? 404 : 503, err.message);
       throw err;
@@ -138,7 +138,11 @@ class MemTransport implements PeerTransport {
   }
 
   renewLease(to: bigint, id: bigint): Promise<number> {
-    return this.net.renewLease(this.id, to, id);
+    return this.net.ask(this.id, to, (h) => h.renewLease(id));
+  }
+
+  leaseTimeToLive(to: bigint, id: bigint, keys: boolean): Promise<LeaseTtl> {
+    return this.net.ask(this.id, to, (h) => h.leaseTimeToLive(id, keys));
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,10 @@ test('a follower forwards a lease keep-alive to the leader: the TTL, 404 for no 
     leader.handler.leader = false;
     await assert.rejects(follower.transport.renewLease(leader.id, 0x77n), (e: unknown) => e instanceof PeerRefusedError && e.status === 503);
     await assert.rejects(follower.transport.renewLease(9n, 0x77n), TransportError, 'not a peer');
+    leader.handler.leader = true;
+    assert.deepEqual(await follower.transport.leaseTimeToLive(leader.id, 0x77n, true), { ttl: 29, grantedTtl: 30, keys: [Buffer.from('k1'), Buffer.from([0, 255])] });
+    assert.deepEqual(await follower.transport.leaseTimeToLive(leader.id, 0x77n, false), { ttl: 29, grantedTtl: 30, keys: [] });
+    await assert.rejects(follower.transport.leaseTimeToLive(leader.id, 0x78n, false), (e: unknown) => e instanceof PeerRefusedError && e.status === 404);
   } finally {
     await follower.transport.close();
     await leader.transport.close();
