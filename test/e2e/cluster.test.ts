@@ -3,6 +3,7 @@
 // SIGKILL and replaced, the old leader restarted and caught up, every member's HashKV equal.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -67,5 +68,27 @@ describe('a 3-member cluster of real processes', () => {
     assert.equal(moved.code, 0, moved.stderr);
     assert.match(moved.stdout, new RegExp(`^Leadership transferred from [0-9a-f]+ to ${oldHex}\\n$`));
     assert.equal(await agreedLeader(members, second), first);
+
+    // A member started afresh with the wrong --initial-cluster-token derives another cluster id:
+    // the others refuse it, it says why, and it never serves.
+    const wrong = members[2] as ClusterMember;
+    await wrong.kill();
+    fs.rmSync(wrong.dataDir, { recursive: true, force: true });
+    wrong.start({ initialCluster: initialCluster(specs), token: 'not-the-cluster-token' });
+    await until('the refusal to be logged', async () => (/cluster ID mismatch/.test(wrong.log) ? true : undefined));
+    const h = await etcdctl([`--endpoints=${wrong.endpoint}`, '--command-timeout=2s', 'endpoint', 'health']);
+    assert.notEqual(h.code, 0, 'a member of no cluster is not healthy');
+    assert.deepEqual(await httpGet(`${wrong.spec.client}/health`), { status: 503, body: '{"health":"false","reason":"RAFT NO LEADER"}' });
+    for (const m of members.slice(0, 2)) assert.match(m.log, /refused peer of another cluster/);
   });
 });
+
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (s: string) => (body += s));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
