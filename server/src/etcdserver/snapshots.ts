@@ -8,6 +8,7 @@ import type { BootedRaft } from './bootstrap.js';
 import { type ServerConfig, snapDir } from './config.js';
 
 const trace = tracer('etcdserver');
+let partSeq = 0;
 
 /**
  * Raft snapshots of a member (etcd's triggerSnapshot): every `snapshotCount` applied entries
@@ -72,7 +73,8 @@ export class Snapshots {
    */
   async saveDatabase(at: number, db: AsyncIterable<Uint8Array>): Promise<void> {
     const file = this.dbFile(at);
-    const part = `${file}.part`;
+    // Its own name: a resend may start while an earlier transfer of the same snapshot still runs.
+    const part = `${file}.${++partSeq}.part`;
     try {
       await pipeline(db, createWriteStream(part, { flush: true }));
       renameSync(part, file);
@@ -86,7 +88,7 @@ export class Snapshots {
   /** Removes received databases (and partial ones) not newer than the one installed at `at`. */
   removeDatabasesUpTo(at: number): void {
     for (const name of readdirSync(snapDir(this.cfg))) {
-      const m = /^([0-9a-f]{16})\.snap\.db(\.part)?$/.exec(name);
+      const m = /^([0-9a-f]{16})\.snap\.db(\.\d+\.part)?$/.exec(name);
       if (m !== null && (Number.parseInt(m[1] ?? '', 16) <= at || m[2] !== undefined)) rmSync(join(snapDir(this.cfg), name), { force: true });
     }
   }

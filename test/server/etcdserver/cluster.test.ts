@@ -174,6 +174,44 @@ describe('three members in one process over an in-memory network', () => {
       }
     }));
 
+  test('a running follower cut off past the log installs a snapshot on healing; its watchers miss nothing', () =>
+    withDir(async (dir) => {
+      const net = new MemNetwork();
+      const cfg = (name: string): ServerConfig => ({ ...configOf(dir, name), snapshotCount: 20, snapshotCatchUpEntries: 5 });
+      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(cfg(n), { transport: net.transport() })));
+      try {
+        const leaderId = await agreedLeader(members);
+        const follower = members.find((m) => m.memberId !== leaderId) as EtcdServer;
+        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+        await leader.put({ key: b('k0'), value: b('0') });
+        await eventually(follower, 'k0', '0', 'the follower to have the first write');
+        const from = follower.header().revision + 1;
+        const stream = follower.newWatchStream();
+        stream.watch({ key: b('k'), end: b('l'), prevKv: true });
+        net.isolate(follower.memberId);
+        for (let k = 1; k <= 60; k++) await leader.put({ key: b(`k${k % 4}`), value: b(String(k)) });
+        const before = net.snapshotsDelivered;
+        net.heal(follower.memberId);
+        await eventually(follower, 'k0', '60', 'the follower to catch up');
+        assert.ok(net.snapshotsDelivered > before, 'through a snapshot');
+        // Every revision the follower missed reaches its watcher, in order, with prev_kv.
+        const seen: number[] = [];
+        while (seen.length < 60) {
+          const r = await stream.next();
+          assert.ok(r !== undefined, 'the stream stays open');
+          for (const e of r.events) {
+            seen.push(e.kv.modRevision);
+            const v = Number(text(e.kv.value));
+            assert.equal(e.prevKv === undefined ? undefined : text(e.prevKv.value), v > 4 ? String(v - 4) : v === 4 ? '0' : undefined);
+          }
+        }
+        assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => from + i));
+        stream.close();
+      } finally {
+        await Promise.all(members.map((m) => m.stop()));
+      }
+    }));
+
   test('a member stopped between saving a snapshot and installing its database installs it when it restarts', () =>
     withDir(async (dir) => {
       const net = new MemNetwork();
