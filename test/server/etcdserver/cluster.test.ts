@@ -14,8 +14,11 @@ const NAMES = ['m1', 'm2', 'm3'];
 const urlOf = (name: string): string => `http://127.0.0.${NAMES.indexOf(name) + 1}:2380`;
 const CLUSTER = new Map(NAMES.map((n) => [n, [urlOf(n)]]));
 
-function configOf(dir: string, name: string): ServerConfig {
-  return memberConfig(join(dir, name), { name, peerUrls: [urlOf(name)], initialCluster: CLUSTER, initialClusterToken: 'mem-cluster' });
+/** Snapshots every 20 entries keeping 5: a member briefly away needs a snapshot to catch up. */
+const SNAPSHOTTING: Partial<ServerConfig> = { snapshotCount: 20, snapshotCatchUpEntries: 5 };
+
+function configOf(dir: string, name: string, over: Partial<ServerConfig> = {}): ServerConfig {
+  return memberConfig(join(dir, name), { name, peerUrls: [urlOf(name)], initialCluster: CLUSTER, initialClusterToken: 'mem-cluster', ...over });
 }
 
 /** The leader every running member agrees on (waits for agreement). */
@@ -47,10 +50,10 @@ async function eventually(m: EtcdServer, key: string, want: string, what: string
  * Runs fn with three fresh members over a new in-memory network; every member in `members` at
  * the end (a test may replace one it restarted) is stopped.
  */
-async function withCluster(fn: (dir: string, net: MemNetwork, members: EtcdServer[]) => Promise<void>): Promise<void> {
+async function withCluster(fn: (dir: string, net: MemNetwork, members: EtcdServer[]) => Promise<void>, over: Partial<ServerConfig> = {}): Promise<void> {
   await withDir(async (dir) => {
     const net = new MemNetwork();
-    const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n), { transport: net.transport() })));
+    const members = await Promise.all(NAMES.map((n) => EtcdServer.start(configOf(dir, n, over), { transport: net.transport() })));
     try {
       await fn(dir, net, members);
     } finally {
@@ -132,119 +135,100 @@ describe('three members in one process over an in-memory network', () => {
     }));
 
   test('a follower restarted after the log was compacted past it catches up through a snapshot', () =>
-    withDir(async (dir) => {
-      const net = new MemNetwork();
-      const cfg = (name: string): ServerConfig => ({ ...configOf(dir, name), snapshotCount: 20, snapshotCatchUpEntries: 5 });
-      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(cfg(n), { transport: net.transport() })));
-      try {
-        const leaderId = await agreedLeader(members);
-        const i = members.findIndex((m) => m.memberId !== leaderId);
-        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
-        await leader.put({ key: b('before'), value: b('x') });
-        await eventually(members[i] as EtcdServer, 'before', 'x', 'the follower to have the first write');
-        await (members[i] as EtcdServer).stop();
-        // While it is away: puts, a lease with a key, deletes, a compaction, an alarm-free history
-        // long enough (> snapshotCount + catch-up entries) that the leader's log no longer has it.
-        const lease = await leader.leaseGrant(0n, 300);
-        await leader.put({ key: b('leased'), value: b('l'), lease: lease.id });
-        for (let k = 0; k < 60; k++) await leader.put({ key: b(`k${k % 7}`), value: b(String(k)) });
-        await leader.deleteRange({ key: b('k3') });
-        await leader.compact(leader.header().revision - 10, true);
-        const again = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
-        members[i] = again;
-        await eventually(again, 'k5', '54', 'the restarted follower to catch up');
-        assert.ok(net.snapshotsDelivered >= 1, 'it caught up through a snapshot');
-        await waitFor(() => again.header().revision === leader.header().revision, 'the same revision');
-        const all = async (m: EtcdServer): Promise<string> =>
-          JSON.stringify((await m.range({ key: b('\0'), rangeEnd: b('\0'), serializable: true })).kvs.map((kv) => [text(kv.key), text(kv.value), kv.modRevision, kv.lease.toString()]));
-        assert.equal(await all(again), await all(leader));
-        assert.deepEqual(await again.hashKV(0), await leader.hashKV(0));
-        assert.equal((await again.leaseTimeToLive(lease.id, true)).keys.map(text).join(), 'leased');
-        await assert.rejects(again.range({ key: b('k1'), revision: leader.header().revision - 12, serializable: true }), /compacted/);
-        // It goes on replicating after the snapshot, and restarts from it.
-        await leader.put({ key: b('after'), value: b('y') });
-        await eventually(again, 'after', 'y', 'the next write on the follower');
-        await again.stop();
-        const third = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
-        members[i] = third;
-        assert.equal(await valueOn(third, 'after'), 'y');
-        assert.equal(await all(third), await all(leader));
-      } finally {
-        await Promise.all(members.map((m) => m.stop()));
-      }
-    }));
+    withCluster(async (dir, net, members) => {
+      const cfg = (name: string): ServerConfig => configOf(dir, name, SNAPSHOTTING);
+      const leaderId = await agreedLeader(members);
+      const i = members.findIndex((m) => m.memberId !== leaderId);
+      const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+      await leader.put({ key: b('before'), value: b('x') });
+      await eventually(members[i] as EtcdServer, 'before', 'x', 'the follower to have the first write');
+      await (members[i] as EtcdServer).stop();
+      // While it is away: puts, a lease with a key, deletes, a compaction, an alarm-free history
+      // long enough (> snapshotCount + catch-up entries) that the leader's log no longer has it.
+      const lease = await leader.leaseGrant(0n, 300);
+      await leader.put({ key: b('leased'), value: b('l'), lease: lease.id });
+      for (let k = 0; k < 60; k++) await leader.put({ key: b(`k${k % 7}`), value: b(String(k)) });
+      await leader.deleteRange({ key: b('k3') });
+      await leader.compact(leader.header().revision - 10, true);
+      const again = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
+      members[i] = again;
+      await eventually(again, 'k5', '54', 'the restarted follower to catch up');
+      assert.ok(net.snapshotsDelivered >= 1, 'it caught up through a snapshot');
+      await waitFor(() => again.header().revision === leader.header().revision, 'the same revision');
+      const all = async (m: EtcdServer): Promise<string> =>
+        JSON.stringify((await m.range({ key: b('\0'), rangeEnd: b('\0'), serializable: true })).kvs.map((kv) => [text(kv.key), text(kv.value), kv.modRevision, kv.lease.toString()]));
+      assert.equal(await all(again), await all(leader));
+      assert.deepEqual(await again.hashKV(0), await leader.hashKV(0));
+      assert.equal((await again.leaseTimeToLive(lease.id, true)).keys.map(text).join(), 'leased');
+      await assert.rejects(again.range({ key: b('k1'), revision: leader.header().revision - 12, serializable: true }), /compacted/);
+      // It goes on replicating after the snapshot, and restarts from it.
+      await leader.put({ key: b('after'), value: b('y') });
+      await eventually(again, 'after', 'y', 'the next write on the follower');
+      await again.stop();
+      const third = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
+      members[i] = third;
+      assert.equal(await valueOn(third, 'after'), 'y');
+      assert.equal(await all(third), await all(leader));
+    }, SNAPSHOTTING));
 
   test('a running follower cut off past the log installs a snapshot on healing; its watchers miss nothing', () =>
-    withDir(async (dir) => {
-      const net = new MemNetwork();
-      const cfg = (name: string): ServerConfig => ({ ...configOf(dir, name), snapshotCount: 20, snapshotCatchUpEntries: 5 });
-      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(cfg(n), { transport: net.transport() })));
-      try {
-        const leaderId = await agreedLeader(members);
-        const follower = members.find((m) => m.memberId !== leaderId) as EtcdServer;
-        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
-        await leader.put({ key: b('k0'), value: b('0') });
-        await eventually(follower, 'k0', '0', 'the follower to have the first write');
-        const from = follower.header().revision + 1;
-        const stream = follower.newWatchStream();
-        stream.watch({ key: b('k'), end: b('l'), prevKv: true });
-        net.isolate(follower.memberId);
-        for (let k = 1; k <= 60; k++) await leader.put({ key: b(`k${k % 4}`), value: b(String(k)) });
-        const before = net.snapshotsDelivered;
-        net.heal(follower.memberId);
-        await eventually(follower, 'k0', '60', 'the follower to catch up');
-        assert.ok(net.snapshotsDelivered > before, 'through a snapshot');
-        // Every revision the follower missed reaches its watcher, in order, with prev_kv.
-        const seen: number[] = [];
-        while (seen.length < 60) {
-          const r = await stream.next();
-          assert.ok(r !== undefined, 'the stream stays open');
-          for (const e of r.events) {
-            seen.push(e.kv.modRevision);
-            const v = Number(text(e.kv.value));
-            assert.equal(e.prevKv === undefined ? undefined : text(e.prevKv.value), v > 4 ? String(v - 4) : v === 4 ? '0' : undefined);
-          }
+    withCluster(async (_dir, net, members) => {
+      const leaderId = await agreedLeader(members);
+      const follower = members.find((m) => m.memberId !== leaderId) as EtcdServer;
+      const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+      await leader.put({ key: b('k0'), value: b('0') });
+      await eventually(follower, 'k0', '0', 'the follower to have the first write');
+      const from = follower.header().revision + 1;
+      const stream = follower.newWatchStream();
+      stream.watch({ key: b('k'), end: b('l'), prevKv: true });
+      net.isolate(follower.memberId);
+      for (let k = 1; k <= 60; k++) await leader.put({ key: b(`k${k % 4}`), value: b(String(k)) });
+      const before = net.snapshotsDelivered;
+      net.heal(follower.memberId);
+      await eventually(follower, 'k0', '60', 'the follower to catch up');
+      assert.ok(net.snapshotsDelivered > before, 'through a snapshot');
+      // Every revision the follower missed reaches its watcher, in order, with prev_kv.
+      const seen: number[] = [];
+      while (seen.length < 60) {
+        const r = await stream.next();
+        assert.ok(r !== undefined, 'the stream stays open');
+        for (const e of r.events) {
+          seen.push(e.kv.modRevision);
+          const v = Number(text(e.kv.value));
+          assert.equal(e.prevKv === undefined ? undefined : text(e.prevKv.value), v > 4 ? String(v - 4) : v === 4 ? '0' : undefined);
         }
-        assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => from + i));
-        stream.close();
-      } finally {
-        await Promise.all(members.map((m) => m.stop()));
       }
-    }));
+      assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => from + i));
+      stream.close();
+    }, SNAPSHOTTING));
 
   test('a member stopped between saving a snapshot and installing its database installs it when it restarts', () =>
-    withDir(async (dir) => {
-      const net = new MemNetwork();
-      const cfg = (name: string): ServerConfig => ({ ...configOf(dir, name), snapshotCount: 20, snapshotCatchUpEntries: 5 });
-      const members = await Promise.all(NAMES.map((n) => EtcdServer.start(cfg(n), { transport: net.transport() })));
+    withCluster(async (dir, net, members) => {
+      const cfg = (name: string): ServerConfig => configOf(dir, name, SNAPSHOTTING);
+      const leaderId = await agreedLeader(members);
+      const i = members.findIndex((m) => m.memberId !== leaderId);
+      const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
+      await (members[i] as EtcdServer).stop();
+      for (let k = 0; k < 60; k++) await leader.put({ key: b('n'), value: b(String(k)) });
+      enableFailpoint('raftBeforeInstallSnapshot', 'throw');
+      let crashed: EtcdServer;
       try {
-        const leaderId = await agreedLeader(members);
-        const i = members.findIndex((m) => m.memberId !== leaderId);
-        const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
-        await (members[i] as EtcdServer).stop();
-        for (let k = 0; k < 60; k++) await leader.put({ key: b('n'), value: b(String(k)) });
-        enableFailpoint('raftBeforeInstallSnapshot', 'throw');
-        let crashed: EtcdServer;
-        try {
-          crashed = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
-          members[i] = crashed;
-          assert.match((await crashed.whenStopped()) ?? '', /failpoint raftBeforeInstallSnapshot/);
-          await crashed.stop();
-        } finally {
-          disableFailpoint('raftBeforeInstallSnapshot');
-        }
-        // Cut off from the others, it can only have the data from the database it saved.
-        net.isolate(crashed.memberId);
-        const again = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
-        members[i] = again;
-        assert.equal(await valueOn(again, 'n'), '59');
-        net.heal(again.memberId);
-        await leader.put({ key: b('n'), value: b('60') });
-        await eventually(again, 'n', '60', 'the member to follow again');
+        crashed = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
+        members[i] = crashed;
+        assert.match((await crashed.whenStopped()) ?? '', /failpoint raftBeforeInstallSnapshot/);
+        await crashed.stop();
       } finally {
-        await Promise.all(members.map((m) => m.stop()));
+        disableFailpoint('raftBeforeInstallSnapshot');
       }
-    }));
+      // Cut off from the others, it can only have the data from the database it saved.
+      net.isolate(crashed.memberId);
+      const again = await EtcdServer.start(cfg(NAMES[i] as string), { transport: net.transport() });
+      members[i] = again;
+      assert.equal(await valueOn(again, 'n'), '59');
+      net.heal(again.memberId);
+      await leader.put({ key: b('n'), value: b('60') });
+      await eventually(again, 'n', '60', 'the member to follow again');
+    }, SNAPSHOTTING));
 
   test('membership changes through raft: add a learner, refuse its promotion, update, remove; every member agrees', () =>
     withCluster(async (dir, net, members) => {
