@@ -27,12 +27,14 @@ export const REQUEST_ERROR_CODES: Readonly<Record<RequestErrorCode, StatusCode>>
  * one table (toGRPCErrorMap) to an rpctypes status; the texts there equal the server's own for
  * every kind here, except noSpace (whose client text ServerError already carries). Kinds etcd
  * leaves out of that table reach the client as UNKNOWN with the error's text, as grpc-go does
- * for any plain error: `canceled` and `timeoutLeaderTransfer`. `notSupportedForLearner` is sent
+ * for any plain error: `canceled`, `timeoutLeaderTransfer`, and `deadlineExceeded` (Go's own
+ * context error, which etcd returns as it is when a proposal never reached raft for want of a leader). `notSupportedForLearner` is sent
  * by etcd's interceptor as UNAVAILABLE.
  */
 export const SERVER_ERROR_CODES: Readonly<Record<ServerErrorKind, StatusCode>> = {
   stopped: Status.UNAVAILABLE,
   canceled: Status.UNKNOWN,
+  deadlineExceeded: Status.UNKNOWN,
   timeout: Status.UNAVAILABLE,
   timeoutDueToLeaderFail: Status.UNAVAILABLE,
   timeoutDueToConnectionLost: Status.UNAVAILABLE,

@@ -81,7 +81,7 @@ const CLUSTERING: FlagSpec[] = [
   flag('clustering', 'discovery-srv-name', 'string', '', 'Suffix of the DNS SRV name queried for discovery.', DISCOVERY_LATER),
   flag('clustering', 'strict-reconfig-check', 'bool', 'true', 'Refuse membership changes that could cost the cluster its quorum.'),
   flag('clustering', 'max-learners', 'uint', '1', 'Most learners the cluster may have at once.'),
-  flag('clustering', 'pre-vote', 'bool', 'false', 'Run a pre-vote round before an election, so a partitioned member does not disrupt the cluster.'),
+  flag('clustering', 'pre-vote', 'bool', 'true', 'Run a pre-vote round before an election, so a partitioned member does not disrupt the cluster (etcd 3.5\'s default; 3.4\'s was false).'),
   flag('clustering', 'auto-compaction-mode', 'enum', 'periodic', '"periodic" keeps a time window of history, "revision" a number of revisions.', { choices: ['periodic', 'revision'] }),
   flag('clustering', 'auto-compaction-retention', 'string', '0', 'History kept by auto compaction: a duration or hours ("1h", "30m", "5") in periodic mode, revisions in revision mode; 0 disables.'),
   flag('clustering', 'enable-v2', 'bool', 'false', 'Serve the v2 API.', { support: 'refused', why: 'Cairn has no v2 API; only the v3 API is served' }),

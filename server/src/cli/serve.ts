@@ -52,6 +52,7 @@ export function serverConfig(c: MemberConfig): ServerConfig {
     maxTxnOps: c.maxTxnOps,
     maxLearners: c.maxLearners,
     strictReconfigCheck: c.strictReconfigCheck,
+    preVote: c.preVote,
     snapshotCatchUpEntries: c.experimental.snapshotCatchUpEntries,
     autoCompactionMode: c.autoCompaction.mode,
     autoCompactionRetention: c.autoCompaction.mode === 'periodic' ? c.autoCompaction.retentionMs : c.autoCompaction.retentionRevisions,

@@ -52,7 +52,7 @@ function raftConfig(cfg: ServerConfig, id: bigint, storage: MemoryStorage, rando
     maxInflightMsgs: 512,
     maxUncommittedEntriesSize: 1 << 30,
     checkQuorum: true,
-    preVote: true,
+    preVote: cfg.preVote ?? true,
     random,
   };
 }

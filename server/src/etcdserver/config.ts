@@ -28,6 +28,8 @@ export interface ServerConfig {
   autoCompactionRetention: number;
   /** --max-learners (default 1). */
   maxLearners?: number;
+  /** --pre-vote (default true): a pre-vote round before an election, so a partitioned member does not disrupt the cluster. */
+  preVote?: boolean;
   /** --strict-reconfig-check (default true): refuse a change that would lose quorum. */
   strictReconfigCheck?: boolean;
   /** Entries kept in raft's log after a snapshot, for followers slightly behind (--experimental-snapshot-catchup-entries). */

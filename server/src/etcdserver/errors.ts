@@ -17,6 +17,7 @@ export class ServerError extends CairnError {
 export const SERVER_ERROR_TEXT = {
   stopped: 'etcdserver: server stopped',
   canceled: 'etcdserver: request cancelled',
+  deadlineExceeded: 'context deadline exceeded',
   timeout: 'etcdserver: request timed out',
   timeoutDueToLeaderFail: 'etcdserver: request timed out, possibly due to previous leader failure',
   timeoutDueToConnectionLost: 'etcdserver: request timed out, possibly due to connection lost',

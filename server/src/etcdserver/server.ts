@@ -141,7 +141,7 @@ export class EtcdServer implements EtcdServerApi {
     this.alarmStore = new AlarmStore(backend);
     this.applier = new Applier({ store, ops: this.ops, lessor, alarms: this.alarmStore, members: this.membership });
     this.ids = new IdGenerator(raft.memberId, Date.now());
-    this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start) => this.timeoutError(start));
+    this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start, id) => this.proposalTimeout(start, id));
     this.confWaiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start) => this.timeoutError(start));
     this.appliedIndex = raft.snapshot?.metadata.index ?? index(0);
     this.reads = new ReadIndexer(raft.memberId, raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
@@ -386,6 +386,18 @@ export class EtcdServer implements EtcdServerApi {
     if (voters.length !== 1 || voters[0] !== r.id) return;
     this.campaigned = true;
     this.raft.node.campaign();
+  }
+
+  /**
+   * A proposal that timed out. One still queued here never reached raft (there was no leader
+   * all along): it is dropped, never to be proposed later, and fails as etcd's does when its
+   * blocked Propose gives up — Go's bare "context deadline exceeded". Otherwise etcd's timeouts.
+   */
+  private proposalTimeout(start: number, id: bigint): ServerError {
+    const queued = this.proposals.findIndex((p) => p.id === id);
+    if (queued < 0) return this.timeoutError(start);
+    this.proposals.splice(queued, 1);
+    return new ServerError('deadlineExceeded');
   }
 
   /**

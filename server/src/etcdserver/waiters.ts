@@ -24,8 +24,8 @@ export class Waiters<T> {
     private readonly timeoutMs: number,
     /** Told of each request that timed out (etcd counts them as failed proposals). */
     private readonly onTimeout: () => void = () => undefined,
-    /** The error a request registered at `start` times out with (etcd's "request timed out" by default). */
-    private readonly timeoutError: (start: number) => Error = () => new ServerError('timeout'),
+    /** The error request `id`, registered at `start`, times out with (etcd's "request timed out" by default). */
+    private readonly timeoutError: (start: number, id: bigint) => Error = () => new ServerError('timeout'),
   ) {}
 
   register(id: bigint): Promise<T> {
@@ -64,7 +64,7 @@ export class Waiters<T> {
       if (w.deadline > now) return;
       this.waiting.delete(id);
       this.onTimeout();
-      w.reject(this.timeoutError(w.start));
+      w.reject(this.timeoutError(w.start, id));
     }
   }
 

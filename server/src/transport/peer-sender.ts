@@ -186,8 +186,14 @@ export class PeerSender {
     this.attempt = undefined;
     if (attempt !== undefined) {
       attempt.done = true;
-      attempt.stream.destroy();
-      attempt.session.destroy();
+      // Not from inside the stream's own event: Node 20's http2 can spin forever (CPU and memory
+      // climbing) when a session is destroyed in a stream's 'close' after the peer reset that
+      // stream while writes were pending and another stream (a probe) was open on the session.
+      const { stream, session } = attempt;
+      setImmediate(() => {
+        stream.destroy();
+        session.destroy();
+      });
     }
     if (this.state === 'up') this.ctx.metrics.activePeers.set({ Local: formatId(this.ctx.memberId), Remote: this.label }, 0);
     const lost = this.queue;

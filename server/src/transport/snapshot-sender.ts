@@ -7,6 +7,9 @@ import { PeerRefusedError, TransportError } from './errors.js';
 import type { OutgoingSnapshot } from './types.js';
 import { SNAPSHOT_PATH, encodeFrames, formatId, peerHeaders } from './wire.js';
 
+/** A snapshot transfer that moves no byte either way for this long is given up (and retried by raft). */
+const SNAPSHOT_IDLE_TIMEOUT_MS = 30_000;
+
 /**
  * Sends one snapshot to a peer on its own connection, so a large database does not hold up the
  * raft messages on the peer's stream: the MsgSnap frame, the database bytes as they are read
@@ -25,6 +28,8 @@ export async function sendSnapshotTo(
   session.on('error', () => undefined);
   try {
     const req = session.request({ ':method': 'POST', ':path': SNAPSHOT_PATH, ...peerHeaders(ctx.clusterId, ctx.memberId, to) });
+    // A link that swallows everything (a partition) would otherwise hold the send forever.
+    req.setTimeout(SNAPSHOT_IDLE_TIMEOUT_MS, () => req.close(http2.constants.NGHTTP2_CANCEL));
     const answer = responseOf(req);
     answer.catch(() => undefined);
     const sent = await writeBody(req, snap);

@@ -18,6 +18,7 @@ const S = Status;
 const SERVER_TABLE: [ServerErrorKind, number, string][] = [
   ['stopped', S.UNAVAILABLE, 'etcdserver: server stopped'],
   ['canceled', S.UNKNOWN, 'etcdserver: request cancelled'],
+  ['deadlineExceeded', S.UNKNOWN, 'context deadline exceeded'],
   ['timeout', S.UNAVAILABLE, 'etcdserver: request timed out'],
   ['timeoutDueToLeaderFail', S.UNAVAILABLE, 'etcdserver: request timed out, possibly due to previous leader failure'],
   ['timeoutDueToConnectionLost', S.UNAVAILABLE, 'etcdserver: request timed out, possibly due to connection lost'],

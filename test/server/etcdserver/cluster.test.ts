@@ -120,6 +120,25 @@ describe('three members in one process over an in-memory network', () => {
       assert.notEqual(old.leaderId(), first, 'the old leader came back as a follower');
     }));
 
+  test('a write that never reached raft for want of a leader fails as etcd\'s does and is never proposed later', () =>
+    withDir(async (dir) => {
+      const net = new MemNetwork();
+      const alone = await EtcdServer.start(configOf(dir, 'm1'), { transport: net.transport() });
+      const members = [alone];
+      try {
+        await assert.rejects(alone.put({ key: b('lost'), value: b('x') }), new ServerError('deadlineExceeded'));
+        for (const n of ['m2', 'm3']) members.push(await EtcdServer.start(configOf(dir, n), { transport: net.transport() }));
+        await agreedLeader(members);
+        await alone.put({ key: b('after'), value: b('y') });
+        for (const m of members) {
+          await eventually(m, 'after', 'y', 'the write after the election everywhere');
+          assert.equal(await valueOn(m, 'lost'), undefined);
+        }
+      } finally {
+        await Promise.all(members.map((m) => m.stop()));
+      }
+    }));
+
   test('a follower stopped and restarted catches up with what it missed', () =>
     withCluster(async (dir, net, members) => {
       const leaderId = await agreedLeader(members);
