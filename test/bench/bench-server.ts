@@ -3,27 +3,15 @@
 // Unlike the e2e MemberProcess it exposes the pid, so the benchmark can sample the server's RSS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { CAIRN_MAIN, ETCD_BIN, freePort } from '../e2e/cluster-process.js';
+import { healthy, rssOf } from './proc.js';
 
 export type ServerKind = 'cairn' | 'etcd';
 
 /** Flags both servers get, so neither runs with a setting the other lacks. */
 export const EQUAL_SETTINGS = ['--snapshot-count', '10000', '--quota-backend-bytes', String(2 * 1024 ** 3)];
-
-function healthy(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(`${url}/health`, { timeout: 2_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (s: string) => (body += s));
-      res.on('end', () => resolve(res.statusCode === 200 && body.includes('true')));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-  });
-}
 
 export class BenchServer {
   private exited: Promise<void>;
@@ -73,12 +61,7 @@ export class BenchServer {
 
   /** Resident set size now, in bytes (VmRSS of /proc/PID/status); 0 if it cannot be read. */
   rssBytes(): number {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      return m === null ? 0 : Number(m[1]) * 1024;
-    } catch {
-      return 0;
-    }
+    return rssOf(this.pid);
   }
 
   /** SIGTERM (SIGKILL after 10 s), then removes the data dir. */

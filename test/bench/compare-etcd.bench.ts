@@ -9,13 +9,15 @@
 // the median over rounds of requests/s, p50 and p99, and the server's peak RSS (VmRSS sampled
 // every 100 ms while the load ran). Then `etcdctl check perf
 // --load=l` runs against a fresh instance of each (about 60 s each) unless --no-check-perf.
-import { spawn } from 'node:child_process';
+// The loads (loads.ts) and the table (bench-report.ts) are shared with cluster.bench.ts.
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import type { BenchJson } from '../../server/src/cli/bench/index.js';
-import { CAIRN_MAIN, etcdctl } from '../e2e/cluster-process.js';
+import { etcdctl } from '../e2e/cluster-process.js';
+import { comparisonTable, emptyResults, sampleLines } from './bench-report.js';
 import { BenchServer, EQUAL_SETTINGS, type ServerKind } from './bench-server.js';
+import { benchLoads, type Load } from './loads.js';
+import { runLoad } from './run-load.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -27,89 +29,17 @@ const { values: opts } = parseArgs({
 });
 const ROUNDS = Number(opts.rounds);
 const QUICK = opts.quick;
-const scale = (n: number): number => (QUICK ? Math.max(1, Math.round(n / 10)) : n);
-
-interface Load {
-  readonly name: string;
-  readonly args: readonly string[];
-  /** Run before the measured load (not measured), e.g. to create the key a range reads. */
-  readonly prepare?: readonly string[];
-}
-
-// Puts: 256-byte values, 8-byte keys drawn uniformly from 100,000 (as in etcd's performance docs).
-const PUT = ['--key-size', '8', '--val-size', '256', '--key-space-size', '100000'];
-const RANGE_KEY = '00000000';
-const PREPARE_RANGE = ['put', '--total', '1', '--key-size', '8', '--val-size', '256', '--sequential-keys'];
-const MANY = ['--clients', '1000', '--conns', '100'];
-// 100 Watch streams x 10 watchers over 10 connections, all on one key: each put is 1,000 events.
-const WATCH_FANOUT = ['--streams', '100', '--watch-per-stream', '10', '--watched-key-total', '1', '--conns', '10', '--val-size', '256'];
-
-const LOADS: readonly Load[] = [
-  { name: 'put, 1 client', args: ['put', ...PUT, '--total', String(scale(2000))] },
-  { name: 'put, 1000 clients / 100 conns', args: ['put', ...PUT, ...MANY, '--total', String(scale(50000))] },
-  { name: 'range l, 1 client', prepare: PREPARE_RANGE, args: ['range', RANGE_KEY, '--consistency', 'l', '--total', String(scale(10000))] },
-  { name: 'range s, 1 client', prepare: PREPARE_RANGE, args: ['range', RANGE_KEY, '--consistency', 's', '--total', String(scale(10000))] },
-  { name: 'range l, 1000 clients / 100 conns', prepare: PREPARE_RANGE, args: ['range', RANGE_KEY, '--consistency', 'l', ...MANY, '--total', String(scale(100000))] },
-  { name: 'range s, 1000 clients / 100 conns', prepare: PREPARE_RANGE, args: ['range', RANGE_KEY, '--consistency', 's', ...MANY, '--total', String(scale(100000))] },
-  { name: 'txn-put (4 puts), 100 clients / 10 conns', args: ['txn-put', ...PUT, '--txn-ops', '4', '--clients', '100', '--conns', '10', '--total', String(scale(20000))] },
-  { name: 'lease-keepalive, 100 clients / 10 conns', args: ['lease-keepalive', '--clients', '100', '--conns', '10', '--total', String(scale(50000))] },
-  {
-    name: 'watch: 1000 watchers on 1 key, puts by 10 clients, unpaced (events/s)',
-    args: ['watch', ...WATCH_FANOUT, '--clients', '10', '--put-total', String(scale(500))],
-  },
-  {
-    name: 'watch: 1000 watchers on 1 key, 50 puts/s (events/s)',
-    args: ['watch', ...WATCH_FANOUT, '--clients', '2', '--put-rate', '50', '--put-total', String(QUICK ? 50 : 250)],
-  },
-];
-
-interface Sample {
-  readonly json: BenchJson;
-  readonly peakRss: number;
-}
-
-/** Runs `cairn bench ... --json` against the endpoint; with `server`, samples its RSS meanwhile. */
-function bench(endpoint: string, args: readonly string[], server?: BenchServer): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CAIRN_MAIN, 'bench', '--endpoints', endpoint, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let peakRss = 0;
-    const sample = (): void => {
-      if (server !== undefined) peakRss = Math.max(peakRss, server.rssBytes());
-    };
-    sample();
-    const sampler = setInterval(sample, 100);
-    const deadline = setTimeout(() => child.kill('SIGKILL'), 600_000);
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(sampler);
-      clearTimeout(deadline);
-      sample();
-      if (code !== 0) return reject(new Error(`cairn bench ${args.join(' ')} exited ${code}:\n${err}`));
-      try {
-        resolve({ json: JSON.parse(out.trim().split('\n').at(-1) ?? '') as BenchJson, peakRss });
-      } catch (e) {
-        reject(new Error(`cairn bench printed no JSON: ${out}\n${err}`, { cause: e }));
-      }
-    });
-  });
-}
-
-const results = new Map<string, Record<ServerKind, Sample[]>>(LOADS.map((l) => [l.name, { cairn: [], etcd: [] }]));
+const LOADS = benchLoads(QUICK);
+const results = emptyResults(LOADS);
 
 /** One load against one freshly started server. */
 async function measure(kind: ServerKind, load: Load, r: number): Promise<void> {
   const server = await BenchServer.start(kind);
   try {
-    if (load.prepare !== undefined) await bench(server.endpoint, load.prepare);
-    const s = await bench(server.endpoint, load.args, server);
+    if (load.prepare !== undefined) await runLoad([server.endpoint], load.prepare);
+    const s = await runLoad([server.endpoint], load.args, () => server.rssBytes());
     results.get(load.name)?.[kind].push(s);
-    const j = s.json;
-    console.log(`  round ${r + 1} ${kind.padEnd(5)} ${load.name.padEnd(72)} ${j.requestsPerSec.toFixed(0).padStart(8)}/s  p50 ${j.p50Ms.toFixed(2)} ms  p99 ${j.p99Ms.toFixed(2)} ms  RSS ${mib(s.peakRss)} MiB  errors ${j.errors}`);
-    if (j.errors > 0) console.log(`    errors: ${JSON.stringify(j.errorTexts)}`);
+    for (const line of sampleLines(r, kind, load.name, s)) console.log(line);
   } finally {
     await server.stop();
   }
@@ -125,37 +55,6 @@ async function checkPerf(kind: ServerKind): Promise<string> {
   } finally {
     await server.stop();
   }
-}
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return 0;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
-const mib = (b: number): string => (b / 1024 ** 2).toFixed(0);
-const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
-const f = (x: number, digits = 2): string => x.toFixed(digits);
-
-function table(): string[] {
-  const lines = [
-    '| load | etcd req/s | Cairn req/s | Cairn/etcd | etcd p50 ms | Cairn p50 ms | etcd p99 ms | Cairn p99 ms | Cairn/etcd p99 | etcd RSS MiB | Cairn RSS MiB | errors etcd/Cairn |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const load of LOADS) {
-    const r = results.get(load.name);
-    if (r === undefined) continue;
-    const m = (k: ServerKind, pick: (s: Sample) => number): number => median(r[k].map(pick));
-    const rate = (k: ServerKind): number => m(k, (s) => s.json.requestsPerSec);
-    const p50 = (k: ServerKind): number => m(k, (s) => s.json.p50Ms);
-    const p99 = (k: ServerKind): number => m(k, (s) => s.json.p99Ms);
-    const rss = (k: ServerKind): number => m(k, (s) => s.peakRss);
-    const errs = (k: ServerKind): number => r[k].reduce((n, s) => n + s.json.errors, 0);
-    lines.push(
-      `| ${load.name} | ${f(rate('etcd'), 0)} | ${f(rate('cairn'), 0)} | ${ratio(rate('cairn'), rate('etcd'))} | ${f(p50('etcd'))} | ${f(p50('cairn'))} | ${f(p99('etcd'))} | ${f(p99('cairn'))} | ${ratio(p99('cairn'), p99('etcd'))} | ${mib(rss('etcd'))} | ${mib(rss('cairn'))} | ${errs('etcd')}/${errs('cairn')} |`,
-    );
-  }
-  return lines;
 }
 
 function header(): string[] {
@@ -176,7 +75,7 @@ async function main(): Promise<void> {
       for (const kind of ['cairn', 'etcd'] as const) await measure(kind, load, r);
     }
   }
-  const out = [...header(), ...table()];
+  const out = [...header(), ...comparisonTable(LOADS, results)];
   if (!opts['no-check-perf']) {
     out.push('', '`etcdctl check perf --load=l`:');
     for (const kind of ['etcd', 'cairn'] as const) {
