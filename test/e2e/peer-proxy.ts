@@ -107,7 +107,11 @@ export class PeerProxy {
 
   /** Applies the policy to what is open now: the connections of forwarded streams of a cut link are dropped. */
   enforce(): void {
-    for (const f of this.forwarded) if (this.cut(f.from, f.to)) this.dropConnection(f.incoming.session as http2.ServerHttp2Session);
+    for (const f of this.forwarded) {
+      // A stream that already ended has no session any more: nothing of it left to drop.
+      const session = f.incoming.session as http2.ServerHttp2Session | undefined;
+      if (session !== undefined && this.cut(f.from, f.to)) this.dropConnection(session);
+    }
   }
 
   /** Drops the connections of every black-holed stream (after a heal: their senders redial at once). */
