@@ -5,7 +5,7 @@ import { GrpcServer } from '../api/grpc/index.js';
 import { serveHttp } from '../api/http/endpoints.js';
 import { answerBadRequestsAsGo, listenMux } from '../api/http/mux.js';
 import { DEFAULTS, EtcdServer, type ServerConfig, type TransportFactory } from '../etcdserver/index.js';
-import { createPeerTransport } from '../transport/index.js';
+import { type PeerTlsOptions, createPeerTransport } from '../transport/index.js';
 import { errorMessage } from '../util/index.js';
 import { ConfigError } from './errors.js';
 import type { Io } from './io.js';
@@ -31,6 +31,13 @@ export function refuseUnsupported(config: MemberConfig): void {
   throw new ConfigError(`not supported yet: ${list}`);
 }
 
+/** Peer TLS from --peer-cert-file and friends; none without a certificate. */
+function peerTlsOf(c: MemberConfig): PeerTlsOptions | undefined {
+  const t = c.peerTls;
+  if (t.certFile === '' && t.keyFile === '') return undefined;
+  return { certFile: t.certFile, keyFile: t.keyFile, trustedCaFile: t.trustedCaFile, clientCertAuth: t.clientCertAuth, allowedCn: t.allowedCn };
+}
+
 /** The member's settings from the command line's. */
 export function serverConfig(c: MemberConfig): ServerConfig {
   return {
@@ -53,6 +60,7 @@ export function serverConfig(c: MemberConfig): ServerConfig {
     maxLearners: c.maxLearners,
     strictReconfigCheck: c.strictReconfigCheck,
     preVote: c.preVote,
+    ...(peerTlsOf(c) === undefined ? {} : { peerTls: peerTlsOf(c) as PeerTlsOptions }),
     snapshotCatchUpEntries: c.experimental.snapshotCatchUpEntries,
     autoCompactionMode: c.autoCompaction.mode,
     autoCompactionRetention: c.autoCompaction.mode === 'periodic' ? c.autoCompaction.retentionMs : c.autoCompaction.retentionRevisions,
@@ -67,8 +75,9 @@ export function serverConfig(c: MemberConfig): ServerConfig {
 export async function serve(config: MemberConfig, io: ServeIo): Promise<number> {
   refuseUnsupported(config);
   const log = io.logger;
+  const peerTls = peerTlsOf(config);
   const transport: TransportFactory = ({ memberId, clusterId, registry }, handler) =>
-    createPeerTransport({ memberId, clusterId, listenUrls: config.listenPeerUrls, handler, metrics: { registry }, logger: log });
+    createPeerTransport({ memberId, clusterId, listenUrls: config.listenPeerUrls, handler, metrics: { registry }, logger: log, ...(peerTls === undefined ? {} : { tls: peerTls }) });
   const member = await EtcdServer.start(serverConfig(config), { logger: log, transport });
   log.info('member started', { name: config.name, 'data-dir': config.dataDir, 'local-member-id': member.memberId.toString(16), 'cluster-id': member.clusterId.toString(16) });
   const httpOpts = { cairnVersion: cairnVersion() };

@@ -92,7 +92,7 @@ async function bootJoin(cfg: ServerConfig, snapshotter: Snapshotter, random: (n:
   const others = [...cfg.initialCluster].filter(([name]) => name !== cfg.name).flatMap(([, urls]) => urls);
   let remote: RemoteCluster;
   try {
-    remote = await fetchCluster(others, JOIN_FETCH_TIMEOUT_MS);
+    remote = await fetchCluster(others, JOIN_FETCH_TIMEOUT_MS, cfg.peerTls);
   } catch (err) {
     throw new BootstrapError(`cannot fetch cluster info from peer urls: ${errorMessage(err)}`, { cause: err });
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { PeerTlsOptions } from '../transport/index.js';
 
 /** Where a member lives and how it runs: what the command line decides (etcd's ServerConfig). */
 export interface ServerConfig {
@@ -28,6 +29,8 @@ export interface ServerConfig {
   autoCompactionRetention: number;
   /** --max-learners (default 1). */
   maxLearners?: number;
+  /** Peer TLS (--peer-cert-file ...), for https:// peer URLs; also used to ask peers when joining. */
+  peerTls?: PeerTlsOptions;
   /** --pre-vote (default true): a pre-vote round before an election, so a partitioned member does not disrupt the cluster. */
   preVote?: boolean;
   /** --strict-reconfig-check (default true): refuse a change that would lose quorum. */

@@ -1,4 +1,6 @@
+import type http2 from 'node:http2';
 import type { Logger } from '../util/index.js';
+import type { PeerTlsOptions } from './peer-tls.js';
 import type { TransportMetrics } from './metrics.js';
 import type { RaftHandler } from './types.js';
 
@@ -14,6 +16,10 @@ export interface TransportContext {
   readonly backoff: { readonly initialMs: number; readonly maxMs: number };
   readonly probeIntervalMs: number;
   readonly maxFrameBytes: number;
+  /** Peer TLS, when the member has a peer certificate (https:// peer URLs). */
+  readonly tls: PeerTlsOptions | undefined;
+  /** Dials a peer URL (h2c or TLS, as its scheme says). */
+  connect(url: string): http2.ClientHttp2Session;
 }
 
 /**

@@ -1,4 +1,5 @@
 export { type LeaseTtl, type OutgoingSnapshot, type PeerTransport, type RaftHandler, LeaseRefusal } from './types.js';
-export { type CairnPeerTransport, type PeerTlsOptions, type PeerTransportOptions, createPeerTransport } from './peer-transport.js';
+export { type CairnPeerTransport, type PeerTransportOptions, createPeerTransport } from './peer-transport.js';
+export { type PeerTlsOptions } from './peer-tls.js';
 export * from './errors.js';
 export { type PeerMember, type RemoteCluster, fetchCluster } from './members-request.js';

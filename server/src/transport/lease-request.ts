@@ -50,7 +50,7 @@ export class LeaseRequests {
   private session(url: string): http2.ClientHttp2Session {
     let s = this.sessions.get(url);
     if (s === undefined || s.closed || s.destroyed) {
-      s = http2.connect(url);
+      s = this.ctx.connect(url);
       s.on('error', () => undefined);
       s.on('close', () => {
         if (this.sessions.get(url) === s) this.sessions.delete(url);

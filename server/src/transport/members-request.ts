@@ -1,6 +1,6 @@
-import http2 from 'node:http2';
 import { errorMessage } from '../util/index.js';
 import { TransportError } from './errors.js';
+import { type PeerTlsOptions, connectPeer } from './peer-tls.js';
 import { HEADER_CLUSTER_ID, MEMBERS_PATH, parseId } from './wire.js';
 
 /** A member as the peer endpoint `/members` lists it (etcd's membership.Member). */
@@ -44,11 +44,11 @@ function decodeMembers(text: string): PeerMember[] {
  * existing): GET /members on each URL in turn until one answers; rejects with etcd's words when
  * none does.
  */
-export async function fetchCluster(urls: readonly string[], timeoutMs: number): Promise<RemoteCluster> {
+export async function fetchCluster(urls: readonly string[], timeoutMs: number, tls?: PeerTlsOptions): Promise<RemoteCluster> {
   const failures: string[] = [];
   for (const url of urls) {
     try {
-      return await fetchFrom(url, timeoutMs);
+      return await fetchFrom(url, timeoutMs, tls);
     } catch (err) {
       failures.push(`${url}: ${errorMessage(err)}`);
     }
@@ -56,9 +56,9 @@ export async function fetchCluster(urls: readonly string[], timeoutMs: number): 
   throw new TransportError(`could not retrieve cluster information from the given URLs (${failures.join('; ')})`);
 }
 
-function fetchFrom(url: string, timeoutMs: number): Promise<RemoteCluster> {
+function fetchFrom(url: string, timeoutMs: number, tls: PeerTlsOptions | undefined): Promise<RemoteCluster> {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(url);
+    const session = connectPeer(url, tls);
     const timer = setTimeout(() => {
       session.destroy();
       reject(new TransportError(`no answer within ${timeoutMs} ms`));

@@ -105,7 +105,16 @@ export class PeerSender {
     const url = this.urls[this.urlIndex % this.urls.length];
     if (url === undefined) return;
     this.state = 'dialing';
-    const session = http2.connect(url);
+    let session: http2.ClientHttp2Session;
+    try {
+      session = this.ctx.connect(url);
+    } catch (err) {
+      // A peer certificate that cannot be read (or none for an https peer): said, and retried.
+      this.ctx.logger.error('cannot dial peer', { 'remote-peer-id': this.label, url, error: errorMessage(err) });
+      this.state = 'backoff';
+      this.timer(() => this.dial(), this.ctx.backoff.maxMs);
+      return;
+    }
     const stream = session.request(
       { ':method': 'POST', ':path': STREAM_PATH, ...peerHeaders(this.ctx.clusterId, this.ctx.memberId, this.id) },
       { endStream: false },

@@ -4,6 +4,7 @@ import { decodeMessage } from '../raft/index.js';
 import { errorMessage } from '../util/index.js';
 import type { TransportContext } from './context.js';
 import { FrameDecoder } from './frame-decoder.js';
+import { createPeerServer } from './peer-tls.js';
 import { receiveSnapshot } from './snapshot-receiver.js';
 import { LeaseRefusal } from './types.js';
 import { encodeMembers } from './members-request.js';
@@ -20,21 +21,24 @@ type PeerCheck = { kind: 'ok'; from: bigint } | { kind: 'refuse'; status: number
  * another member get 412, those of a removed member 410, before a byte of the body is read.
  */
 export class PeerServer {
-  private readonly server: http2.Http2Server;
+  private readonly server: http2.Http2Server | http2.Http2SecureServer;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly ctx: TransportContext) {
+  constructor(
+    private readonly ctx: TransportContext,
+    private readonly https = false,
+  ) {
     // Wide flow-control windows: a peer stream carries appends of megabytes, and the default
     // 64 KiB window would make the sender wait for a window update every 64 KiB.
-    this.server = http2.createServer({ settings: { initialWindowSize: WINDOW_BYTES } });
-    this.server.on('session', (s) => {
+    this.server = createPeerServer(https, ctx.tls, { initialWindowSize: WINDOW_BYTES });
+    this.server.on('session', (s: http2.ServerHttp2Session) => {
       this.sessions.add(s);
       s.setLocalWindowSize(WINDOW_BYTES);
       s.on('close', () => this.sessions.delete(s));
       s.on('error', () => undefined);
     });
-    this.server.on('stream', (stream, headers) => this.route(stream, headers));
+    this.server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => this.route(stream, headers));
   }
 
   /** Listens on `url` (port 0 picks one); resolves to the URL actually bound. */
@@ -46,7 +50,7 @@ export class PeerServer {
         this.server.off('error', reject);
         this.server.on('error', (err) => this.ctx.logger.error('peer server error', { error: errorMessage(err) }));
         const bound = (this.server.address() as AddressInfo).port;
-        resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
+        resolve(`${this.https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`);
       });
     });
   }

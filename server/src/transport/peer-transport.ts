@@ -2,21 +2,14 @@ import type { Registry } from 'prom-client';
 import type { Message } from '../raft/index.js';
 import { type Logger, nopLogger } from '../util/index.js';
 import { type TransportContext, later } from './context.js';
-import { TransportError, TransportNotBuiltError } from './errors.js';
+import { TransportError } from './errors.js';
+import { type PeerTlsOptions, connectPeer } from './peer-tls.js';
 import { TransportMetrics } from './metrics.js';
 import { LeaseRequests } from './lease-request.js';
 import { PeerSender } from './peer-sender.js';
 import { PeerServer } from './peer-server.js';
 import type { LeaseTtl, OutgoingSnapshot, PeerTransport, RaftHandler } from './types.js';
 import { formatId, parsePeerUrl } from './wire.js';
-
-/** The seam for peer TLS (the security issue builds it); giving it today fails loudly. */
-export interface PeerTlsOptions {
-  readonly key: string | Buffer;
-  readonly cert: string | Buffer;
-  readonly ca?: string | Buffer;
-  readonly clientCertAuth?: boolean;
-}
 
 export interface PeerTransportOptions {
   readonly memberId: bigint;
@@ -46,8 +39,8 @@ export interface CairnPeerTransport extends PeerTransport {
 }
 
 export function createPeerTransport(opts: PeerTransportOptions): CairnPeerTransport {
-  if (opts.tls !== undefined) throw new TransportNotBuiltError('peer TLS comes with the security issue; serve peers over http:// for now');
   for (const u of opts.listenUrls) parsePeerUrl(u);
+  const tls = opts.tls;
   const ctx: TransportContext = {
     memberId: opts.memberId,
     clusterId: opts.clusterId,
@@ -59,6 +52,8 @@ export function createPeerTransport(opts: PeerTransportOptions): CairnPeerTransp
     backoff: opts.backoff ?? { initialMs: 50, maxMs: 1000 },
     probeIntervalMs: opts.probeIntervalMs ?? 1000,
     maxFrameBytes: opts.maxFrameBytes ?? 512 * 1024 * 1024,
+    tls,
+    connect: (url) => connectPeer(url, tls),
   };
   return new Transport(ctx, opts.listenUrls);
 }
@@ -94,7 +89,7 @@ class Transport implements CairnPeerTransport {
   async start(): Promise<void> {
     if (this.closed !== undefined) throw new TransportError('transport is closed');
     for (const url of this.urls) {
-      const server = new PeerServer(this.ctx);
+      const server = new PeerServer(this.ctx, parsePeerUrl(url).https);
       this.servers.push(server);
       this.bound.push(await server.listen(url));
     }

@@ -23,7 +23,14 @@ export async function sendSnapshotTo(
   track: (session: http2.ClientHttp2Session) => () => void,
 ): Promise<boolean> {
   const to = snap.msg.to;
-  const session = http2.connect(url);
+  let session: http2.ClientHttp2Session;
+  try {
+    session = ctx.connect(url);
+  } catch (err) {
+    ctx.metrics.snapshotSendFailures.inc({ To: formatId(to) });
+    ctx.logger.warn('failed to send database snapshot', { 'remote-peer-id': formatId(to), error: errorMessage(err) });
+    return false;
+  }
   const untrack = track(session);
   session.on('error', () => undefined);
   try {

@@ -54,14 +54,15 @@ export function encodeFrames(payloads: readonly Uint8Array[]): Buffer {
 }
 
 /** A peer URL's host and port; only plain http:// is served (TLS comes later). */
-export function parsePeerUrl(raw: string): { host: string; port: number } {
+export function parsePeerUrl(raw: string): { host: string; port: number; https: boolean } {
   let url: URL;
   try {
     url = new URL(raw);
   } catch (err) {
     throw new PeerUrlError(`invalid peer URL ${JSON.stringify(raw)}`, { cause: err });
   }
-  if (url.protocol !== 'http:') throw new PeerUrlError(`peer URL ${raw}: only http:// is supported (peer TLS is not built yet)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PeerUrlError(`peer URL ${raw}: only http:// and https:// are supported`);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  return { host, port: url.port === '' ? 80 : Number(url.port) };
+  const https = url.protocol === 'https:';
+  return { host, port: url.port === '' ? (https ? 443 : 80) : Number(url.port), https };
 }

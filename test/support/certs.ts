@@ -1,0 +1,38 @@
+// Certificates for TLS tests, made with the openssl command line: a CA, and leaf certificates it
+// signs (server and client use, for 127.0.0.1 and localhost, with a chosen common name).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Ca {
+  readonly dir: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export interface Leaf {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+function openssl(args: readonly string[], cwd: string): void {
+  execFileSync('openssl', [...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** A new CA in its own temp dir (remove `dir` when done). */
+export function makeCa(name = 'test-ca'): Ca {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-certs-'));
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', `/CN=${name}`], dir);
+  return { dir, certFile: path.join(dir, 'ca.crt'), keyFile: path.join(dir, 'ca.key') };
+}
+
+/** A certificate signed by `ca` for 127.0.0.1/localhost with common name `cn`, good for server and client use. */
+export function makeLeaf(ca: Ca, cn: string): Leaf {
+  const base = path.join(ca.dir, cn.replace(/[^a-z0-9-]/gi, '_'));
+  const ext = `${base}.ext`;
+  fs.writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${cn}`], ca.dir);
+  openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', `${base}.crt`, '-days', '2', '-extfile', ext], ca.dir);
+  return { certFile: `${base}.crt`, keyFile: `${base}.key` };
+}
