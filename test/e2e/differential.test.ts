@@ -50,7 +50,13 @@ const maskLockKey = (s: string): string => s.replace(/^mylock\/[0-9a-f]+$/m, 'my
 /** Revisions written with a lease store the lease id, which is random per run (here and in etcd). */
 const maskHash = (s: string): string => s.replace(/"hash":\d+/g, '"hash":<H>');
 /** The snapshot file's hash and size depend on the db file layout, which is Cairn's own. */
-const maskSnapStatus = (s: string): string => s.replace(/"hash":\d+/g, '"hash":<H>').replace(/"totalSize":\d+/g, '"totalSize":<N>');
+/**
+ * The snapshot's pair count differs by one on purpose: Cairn keeps the raft term beside the
+ * consistent index in `meta` (etcd 3.5's `term` key), which etcd 3.4.23 does not have.
+ * (restore.test.ts checks the exact count against etcdctl's for Cairn's own snapshots.)
+ */
+const maskSnapStatus = (s: string): string =>
+  s.replace(/"hash":\d+/g, '"hash":<H>').replace(/"totalSize":\d+/g, '"totalSize":<N>').replace(/"totalKey":\d+/g, '"totalKey":<K>');
 
 const lines = (n: number) => (s: string): boolean => s.split('\n').length - 1 >= n;
 
@@ -170,8 +176,42 @@ function scenario(snapFile: string): Step[] {
     { args: ['member', 'list'] },
     { args: ['member', 'list', '-w', 'json'] },
     { args: ['lock', 'mylock', 'echo', 'locked'], mask: maskLockKey },
-    // Not here on purpose: user list, role list and auth disable. The Auth service comes with the
-    // security issue; until then Cairn answers them Unimplemented where etcd answers.
+    // Users and roles (auth stays off: enabling it is not built in Cairn yet).
+    { args: ['user', 'list'] },
+    { args: ['role', 'list'] },
+    { args: ['user', 'add', 'root:rootpw'] },
+    { args: ['user', 'add', 'root:again'] },
+    { args: ['--user', 'root:rootpw', 'get', 'a'] },
+    { args: ['user', 'add', 'alice:pw1'] },
+    { args: ['role', 'add', 'readers'] },
+    { args: ['role', 'add', 'readers'] },
+    { args: ['role', 'grant-permission', 'readers', 'read', 'k/', '--prefix'] },
+    { args: ['role', 'grant-permission', 'readers', 'readwrite', 'a'] },
+    { args: ['role', 'grant-permission', 'readers', 'write', 'b', 'c'] },
+    { args: ['role', 'grant-permission', 'readers', 'read', 'z', '--from-key'] },
+    { args: ['role', 'get', 'readers'] },
+    { args: ['role', 'get', 'readers', '-w', 'json'] },
+    { args: ['role', 'get', 'nobody'] },
+    { args: ['user', 'grant-role', 'alice', 'readers'] },
+    { args: ['user', 'grant-role', 'alice', 'nobody'] },
+    { args: ['user', 'grant-role', 'nobody', 'readers'] },
+    { args: ['user', 'get', 'alice'] },
+    { args: ['user', 'get', 'alice', '--detail'] },
+    { args: ['user', 'get', 'nobody'] },
+    { args: ['user', 'list'] },
+    { args: ['role', 'list'] },
+    { args: ['user', 'passwd', 'alice', '--interactive=false'], stdin: 'newpw\n' },
+    { args: ['role', 'revoke-permission', 'readers', 'a'] },
+    { args: ['role', 'revoke-permission', 'readers', 'nothing'] },
+    { args: ['role', 'get', 'readers'] },
+    { args: ['user', 'revoke-role', 'alice', 'readers'] },
+    { args: ['user', 'revoke-role', 'alice', 'readers'] },
+    { args: ['role', 'delete', 'readers'] },
+    { args: ['role', 'delete', 'readers'] },
+    { args: ['user', 'delete', 'alice'] },
+    { args: ['user', 'delete', 'alice'] },
+    { args: ['user', 'list', '-w', 'json'] },
+    { args: ['auth', 'disable'] },
     { args: ['alarm', 'list', '-w', 'json'] },
     { args: ['put', '', 'x'] },
     { args: ['get', ''] },

@@ -1,5 +1,6 @@
 import { ApplyRefusedError } from '../apply/index.js';
-import { SERVER_ERROR_TEXT, ServerError, type ServerErrorKind } from '../etcdserver/errors.js';
+import { AuthError, GRPC_AUTH_ERRORS } from '../auth/index.js';
+import { NotBuiltError, SERVER_ERROR_TEXT, ServerError, type ServerErrorKind } from '../etcdserver/errors.js';
 import { GRPC_LEASE_ERRORS, LeaseExistsError, LeaseNotFoundError, LeaseTtlTooLargeError } from '../lease/index.js';
 import { CompactedError, FutureRevisionError, RequestError, type RequestErrorCode } from '../mvcc/index.js';
 import { CairnError, errorMessage } from '../util/index.js';
@@ -76,6 +77,11 @@ export function clientErrorOf(err: unknown): ClientError {
     // An alarm refused the request when it was applied: the same status as when it is refused up front.
     return { code: SERVER_ERROR_CODES[err.reason], message: SERVER_ERROR_TEXT[err.reason] };
   }
+  if (err instanceof AuthError) {
+    const a = GRPC_AUTH_ERRORS[err.kind];
+    return { code: a.code as StatusCode, message: a.message };
+  }
+  if (err instanceof NotBuiltError) return { code: Status.UNIMPLEMENTED, message: `cairn: not built yet: ${err.message}` };
   if (err instanceof CompactedError) return COMPACTED;
   if (err instanceof FutureRevisionError) return FUTURE_REVISION;
   if (err instanceof LeaseNotFoundError) return GRPC_LEASE_ERRORS.LeaseNotFoundError as ClientError;

@@ -9,6 +9,7 @@ import {
 } from './grpc/index.js';
 import { kvMethods } from './kv-service.js';
 import { leaseMethods } from './lease-service.js';
+import { authMethods } from './auth-service.js';
 import { lockMethods } from './lock-service.js';
 import { electionMethods } from './election-service.js';
 import { type ApiLimits, DEFAULT_API_LIMITS } from './limits.js';
@@ -28,6 +29,7 @@ export function registerServices(grpc: GrpcServer, server: EtcdServerApi, limits
   grpc.addService('etcdserverpb.Lease', guard(leaseMethods(server)));
   grpc.addService('etcdserverpb.Cluster', guard(clusterMethods(server)));
   grpc.addService('etcdserverpb.Maintenance', guard(maintenanceMethods(server)));
+  grpc.addService('etcdserverpb.Auth', guard(authMethods(server)));
   grpc.addService('v3lockpb.Lock', guard(lockMethods(server)));
   grpc.addService('v3electionpb.Election', guard(electionMethods(server)));
 }

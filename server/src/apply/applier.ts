@@ -1,4 +1,6 @@
+import type { AuthStore } from '../auth/index.js';
 import type { Lessor } from '../lease/index.js';
+import { type AuthResult, applyAuth } from './auth-apply.js';
 import { CompactedError, FutureRevisionError, type KvOps, type WatchableStore } from '../mvcc/index.js';
 import { assertNever } from '../util/index.js';
 import type { Alarm, AlarmStore } from './alarms.js';
@@ -20,7 +22,8 @@ export type ApplyResponse =
   | { readonly kind: 'leaseRevoke'; readonly revision: number }
   | { readonly kind: 'leaseCheckpoint' }
   | { readonly kind: 'alarm'; readonly alarms: Alarm[] }
-  | { readonly kind: 'memberAttrSet' };
+  | { readonly kind: 'memberAttrSet' }
+  | { readonly kind: 'auth'; readonly result: AuthResult };
 
 /** What the applier needs of the member's membership (the member implements it). */
 export interface MemberAttributes {
@@ -34,6 +37,8 @@ export interface ApplyParts {
   readonly ops: KvOps;
   readonly lessor: Lessor;
   readonly alarms: AlarmStore;
+  /** The auth store; without one, auth requests are refused as unsupported. */
+  readonly auth?: AuthStore;
 }
 
 /**
@@ -45,17 +50,18 @@ export interface ApplyParts {
 export class Applier {
   constructor(private readonly parts: ApplyParts) {}
 
-  apply(req: MemberRequest): ApplyOutcome {
+  /** Applies one request; `index` is its raft index (Authenticate's simple token ends with it). */
+  apply(req: MemberRequest, index = 0): ApplyOutcome {
     try {
-      return { ok: true, response: this.applyOrThrow(req) };
+      return { ok: true, response: this.applyOrThrow(req, index) };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
     }
   }
 
-  private applyOrThrow(r: MemberRequest): ApplyResponse {
+  private applyOrThrow(r: MemberRequest, index: number): ApplyResponse {
     const { ops, lessor, alarms, store } = this.parts;
-    if (r.kind !== 'alarm' && r.kind !== 'leaseCheckpoint' && r.kind !== 'memberAttrSet' && alarms.has('CORRUPT')) throw new ApplyRefusedError('corrupt');
+    if (r.kind !== 'alarm' && r.kind !== 'leaseCheckpoint' && r.kind !== 'memberAttrSet' && r.kind !== 'auth' && alarms.has('CORRUPT')) throw new ApplyRefusedError('corrupt');
     switch (r.kind) {
       case 'put':
         if (alarms.has('NOSPACE')) throw new ApplyRefusedError('noSpace');
@@ -89,6 +95,9 @@ export class Applier {
       case 'memberAttrSet':
         this.parts.members?.setAttributes(r.memberId, r.name, r.clientUrls);
         return { kind: 'memberAttrSet' };
+      case 'auth':
+        if (this.parts.auth === undefined) throw new ApplyRefusedError('unsupported', `auth request ${r.op.op}`);
+        return { kind: 'auth', result: applyAuth(this.parts.auth, r.op, index) };
       case 'unknown':
         throw new ApplyRefusedError('unsupported', r.what);
       default:

@@ -2,6 +2,7 @@ import Long from 'long';
 import { type Compare, CompareTarget, type DeleteRangeRequest, type PutRequest, type RangeRequest, type RequestOp, type TxnRequest } from '../mvcc/index.js';
 import { etcdserverpb } from '../pb/index.js';
 import { assertNever, clampToSafeNumber, longOf, toLong, toSafeNumber, toUint64 } from '../util/index.js';
+import { authOpFromPb, authOpToPb } from './auth-codec.js';
 import type { AlarmAction, AlarmKind, MemberRequest } from './requests.js';
 
 /*
@@ -43,6 +44,9 @@ export function encodeRequest(id: bigint, r: MemberRequest): Uint8Array {
     case 'memberAttrSet':
       m.clusterMemberAttrSet = { member_ID: toLong(r.memberId), memberAttributes: { name: r.name, clientUrls: [...r.clientUrls] } };
       break;
+    case 'auth':
+      authOpToPb(r.op, m);
+      break;
     case 'unknown':
       throw new RangeError(`cannot propose ${r.what}`);
     default:
@@ -56,6 +60,8 @@ export function decodeRequest(data: Uint8Array): { id: bigint; req: MemberReques
   const m = etcdserverpb.InternalRaftRequest.decode(data);
   const id = m.header != null ? toUint64(m.header.ID) : toUint64(m.ID);
   if (m.put != null) return { id, req: { kind: 'put', req: putFromPb(m.put) } };
+  const auth = authOpFromPb(m);
+  if (auth !== undefined) return { id, req: { kind: 'auth', op: auth } };
   if (m.deleteRange != null) return { id, req: { kind: 'deleteRange', req: deleteFromPb(m.deleteRange) } };
   if (m.txn != null) return { id, req: { kind: 'txn', req: txnFromPb(m.txn) } };
   if (m.compaction != null) return { id, req: { kind: 'compaction', revision: toSafeNumber(m.compaction.revision, 'revision'), physical: m.compaction.physical === true } };

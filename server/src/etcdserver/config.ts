@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { TokenOptions } from '../auth/index.js';
 import type { PeerTlsOptions } from '../transport/index.js';
 
 /** Where a member lives and how it runs: what the command line decides (etcd's ServerConfig). */
@@ -31,6 +32,8 @@ export interface ServerConfig {
   maxLearners?: number;
   /** Peer TLS (--peer-cert-file ...), for https:// peer URLs; also used to ask peers when joining. */
   peerTls?: PeerTlsOptions;
+  /** Auth: the token kind (--auth-token, parsed), --auth-token-ttl, --bcrypt-cost. Default simple, 300 s, 10. */
+  auth?: { readonly token: TokenOptions; readonly tokenTtlMs: number; readonly bcryptCost: number };
   /** --pre-vote (default true): a pre-vote round before an election, so a partitioned member does not disrupt the cluster. */
   preVote?: boolean;
   /** --strict-reconfig-check (default true): refuse a change that would lose quorum. */

@@ -1,4 +1,5 @@
 import type { LeaseInfo } from '../lease/index.js';
+import type { AuthOp, AuthResult } from '../apply/index.js';
 import type {
   BackendHash,
   DeleteRangeRequest,
@@ -132,6 +133,15 @@ export interface EtcdServerApi {
   hashKV(revision: number): Promise<KvHash>;
   snapshot(): Promise<SnapshotStream>;
   moveLeader(target: bigint): Promise<void>;
+
+  // Auth
+  /** An Auth service request through raft (etcd 3.4 proposes the reads too); its result. */
+  auth(op: AuthOp): Promise<{ header: Header; result: AuthResult }>;
+  /** Authenticate: the password checked here, then a token issued through raft. */
+  authenticate(name: string, password: string): Promise<{ header: Header; token: string }>;
+  /** A bcrypt hash of a password, made here so that raft never carries the password. */
+  hashPassword(password: string): Promise<string>;
+  authStatus(): { enabled: boolean; revision: number };
 
   // Health
   /** Whether a leader is known (gRPC metadata `hasleader` and /health use it). */

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { AlarmStore, Applier, type ApplyOutcome, type MemberRequest, decodeRequest, encodeRequest } from '../apply/index.js';
+import { AlarmStore, Applier, type ApplyOutcome, type AuthOp, type AuthResult, type MemberRequest, decodeRequest, encodeRequest } from '../apply/index.js';
 import { Backend, Bucket } from '../backend/index.js';
+import { AuthStore, createTokenProvider } from '../auth/index.js';
 import { Lessor, type LeaseInfo, LeaseNotFoundError } from '../lease/index.js';
 import {
   type BackendHash,
@@ -25,7 +26,7 @@ import { type Logger, errorMessage, failpoint, nopLogger, tracer } from '../util
 import { AutoCompactor } from './auto-compactor.js';
 import { type BootedRaft, bootRaft } from './bootstrap.js';
 import { type ServerConfig, dbPath, minLeaseTtl, requestTimeoutMs } from './config.js';
-import { ServerError, type ServerErrorKind } from './errors.js';
+import { NotBuiltError, ServerError, type ServerErrorKind } from './errors.js';
 import { IdGenerator } from './ids.js';
 import { Membership, memberToJson } from './membership.js';
 import { checkConfChange, isPromotion, memberOfChange, promotionContext, runtimeMemberId, urlTaken, validPeerUrls } from './reconfig.js';
@@ -69,8 +70,15 @@ export class EtcdServer implements EtcdServerApi {
     const backend = Backend.open(dbPath(cfg), { batchIntervalMs: 100, batchLimit: 10_000, onCommit: (sec) => metrics.backendCommit.observe(sec) });
     await installSavedDatabase(cfg, booted, backend, log);
     const lessor = Lessor.open(backend, { minLeaseTTL: minLeaseTtl(cfg), clock: Date.now });
+    let waitApplied: (index: number) => Promise<void> = async () => undefined;
+    const authCfg = cfg.auth ?? { token: { type: 'simple' as const }, tokenTtlMs: 300_000, bcryptCost: 10 };
+    const auth = AuthStore.open(backend, {
+      tokenProvider: createTokenProvider(authCfg.token, { simpleTtlMs: authCfg.tokenTtlMs, waitForIndex: (i) => waitApplied(i) }),
+      bcryptCost: authCfg.bcryptCost,
+    });
     const store = await WatchableStore.open(backend, { leases: lessor });
-    const s = new EtcdServer(cfg, booted, backend, lessor, store, metrics, log);
+    const s = new EtcdServer(cfg, booted, backend, lessor, store, auth, metrics, log);
+    waitApplied = (i) => s.waitApplied(i);
     log.info(booted.initialMembers.length > 0 ? 'starting a new member' : booted.remoteMembers.length > 0 ? 'joining an existing cluster' : 'restarting member', {
       'local-member-id': booted.memberId.toString(16),
       'cluster-id': booted.clusterId.toString(16),
@@ -107,6 +115,7 @@ export class EtcdServer implements EtcdServerApi {
   private readonly snapshots: Snapshots;
   private readonly peers: Peers;
   private proposals: { id: bigint; data: Uint8Array }[] = [];
+  private appliedWaits: { index: number; resolve: () => void }[] = [];
   private flushScheduled = false;
   private readyScheduled = false;
   private processing: Promise<void> = Promise.resolve();
@@ -129,6 +138,7 @@ export class EtcdServer implements EtcdServerApi {
     private readonly backend: Backend,
     private readonly lessor: Lessor,
     private readonly store: WatchableStore,
+    private readonly authStore: AuthStore,
     /** etcd's metrics of this member (served on /metrics). */
     readonly metrics: ServerMetrics,
     private readonly log: Logger,
@@ -139,7 +149,7 @@ export class EtcdServer implements EtcdServerApi {
     this.membership = new Membership(backend);
     this.ops = new KvOps(store.kv, lessor);
     this.alarmStore = new AlarmStore(backend);
-    this.applier = new Applier({ store, ops: this.ops, lessor, alarms: this.alarmStore, members: this.membership });
+    this.applier = new Applier({ store, ops: this.ops, lessor, alarms: this.alarmStore, members: this.membership, auth: authStore });
     this.ids = new IdGenerator(raft.memberId, Date.now());
     this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start, id) => this.proposalTimeout(start, id));
     this.confWaiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start) => this.timeoutError(start));
@@ -256,6 +266,7 @@ export class EtcdServer implements EtcdServerApi {
     await this.store.restore((rebuild) =>
       this.backend.replaceWith(file, () => {
         this.lessor.recover(this.backend);
+        this.authStore.recover();
         rebuild();
         this.membership.reload();
         this.alarmStore.reload();
@@ -292,6 +303,25 @@ export class EtcdServer implements EtcdServerApi {
       if (done !== undefined) this.backend.setConsistentIndex(done.index, done.term);
     }
     this.reads.onApplied();
+    if (this.appliedWaits.length > 0) {
+      const ready = this.appliedWaits.filter((w) => w.index <= this.appliedIndex);
+      this.appliedWaits = this.appliedWaits.filter((w) => w.index > this.appliedIndex);
+      for (const w of ready) w.resolve();
+    }
+  }
+
+  /**
+   * Resolves once the entry at `index` is applied here (a simple token is known only after its
+   * Authenticate entry is), or after the request timeout: a token naming an index never reached
+   * is then simply unknown.
+   */
+  waitApplied(index: number): Promise<void> {
+    if (index <= this.appliedIndex || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, requestTimeoutMs(this.cfg));
+      t.unref();
+      this.appliedWaits.push({ index, resolve: () => (clearTimeout(t), resolve()) });
+    });
   }
 
   private applyEntry(e: Entry): void {
@@ -303,7 +333,7 @@ export class EtcdServer implements EtcdServerApi {
         } catch (err) {
           throw new ServerError('corrupt', { cause: new Error(`entry ${e.index} is not a request: ${errorMessage(err)}`) });
         }
-        const outcome = this.applier.apply(decoded.req);
+        const outcome = this.applier.apply(decoded.req, e.index);
         this.waiters.resolve(decoded.id, outcome);
       }
     } else {
@@ -592,6 +622,32 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   // ---- EtcdServerApi ----------------------------------------------------------------------
+
+  async auth(op: AuthOp): Promise<{ header: Header; result: AuthResult }> {
+    if (op.op === 'enable') {
+      // Turning auth on must come with every request checked against it; until that is built,
+      // enabling it would pretend a protection the member does not give.
+      throw new NotBuiltError('auth enable: checking requests against users and roles is not built yet; users and roles can be managed');
+    }
+    const r = await this.write({ kind: 'auth', op });
+    if (r.kind !== 'auth') throw new Error('auth answered with ' + r.kind);
+    return { header: this.header(), result: r.result };
+  }
+
+  async authenticate(name: string, password: string): Promise<{ header: Header; token: string }> {
+    await this.authStore.checkPassword(name, password);
+    const r = await this.write({ kind: 'auth', op: { op: 'authenticate', name, simpleToken: this.authStore.genTokenPrefix() } });
+    if (r.kind !== 'auth' || r.result.token === undefined) throw new Error('authenticate answered without a token');
+    return { header: this.header(), token: await r.result.token };
+  }
+
+  async hashPassword(password: string): Promise<string> {
+    return (await this.authStore.hashPassword(password)).toString();
+  }
+
+  authStatus(): { enabled: boolean; revision: number } {
+    return { enabled: this.authStore.isEnabled(), revision: this.authStore.revision() };
+  }
 
   header(revision?: number): Header {
     return { clusterId: this.clusterId, memberId: this.memberId, revision: revision ?? this.store.rev, raftTerm: this.term };
