@@ -58,6 +58,47 @@ const maskHash = (s: string): string => s.replace(/"hash":\d+/g, '"hash":<H>');
 const maskSnapStatus = (s: string): string =>
   s.replace(/"hash":\d+/g, '"hash":<H>').replace(/"totalSize":\d+/g, '"totalSize":<N>').replace(/"totalKey":\d+/g, '"totalKey":<K>');
 
+const ROOT = ['--user', 'root:rootpw'];
+const BOB = ['--user', 'bob:bobpw'];
+const AUTH_ON: readonly { args: readonly string[] }[] = [
+  { args: ['role', 'add', 'root'] },
+  { args: ['auth', 'enable'] },
+  { args: ['user', 'grant-role', 'root', 'root'] },
+  { args: ['user', 'add', 'bob:bobpw'] },
+  { args: ['role', 'add', 'kread'] },
+  { args: ['role', 'grant-permission', 'kread', 'read', 'k/', '--prefix'] },
+  { args: ['role', 'grant-permission', 'kread', 'readwrite', 'b/', '--prefix'] },
+  { args: ['user', 'grant-role', 'bob', 'kread'] },
+  { args: ['auth', 'enable'] },
+  { args: ['auth', 'enable'] },
+  { args: ['get', 'k/1'] },
+  { args: ['put', 'b/1', 'no-user'] },
+  { args: [...BOB, 'get', 'k/', '--prefix', '--keys-only'] },
+  { args: [...BOB, 'get', 'k/1', '--consistency=s'] },
+  { args: [...BOB, 'put', 'k/1', 'x'] },
+  { args: [...BOB, 'put', 'b/1', 'y'] },
+  { args: [...BOB, 'get', 'b/1'] },
+  { args: [...BOB, 'del', 'b/', '--prefix'] },
+  { args: [...BOB, 'get', 'a'] },
+  { args: [...BOB, 'del', 'a'] },
+  { args: ['--user', 'bob:wrong', 'get', 'k/1'] },
+  { args: ['--user', 'nobody:pw', 'get', 'k/1'] },
+  { args: [...BOB, 'user', 'list'] },
+  { args: [...BOB, 'user', 'get', 'bob'] },
+  { args: [...BOB, 'role', 'get', 'kread'] },
+  { args: [...BOB, 'role', 'get', 'root'] },
+  { args: [...BOB, 'defrag'] },
+  { args: [...BOB, 'member', 'list'] },
+  { args: [...ROOT, 'role', 'revoke-permission', 'kread', 'k/', '--prefix'] },
+  { args: [...BOB, 'get', 'k/1'] },
+  { args: [...ROOT, 'get', 'k/1'] },
+  { args: [...ROOT, 'user', 'list'] },
+  { args: [...ROOT, 'user', 'delete', 'root'] },
+  { args: [...ROOT, 'user', 'revoke-role', 'root', 'root'] },
+  { args: [...ROOT, 'auth', 'disable'] },
+  { args: ['get', 'k/1'] },
+];
+
 const lines = (n: number) => (s: string): boolean => s.split('\n').length - 1 >= n;
 
 const TXN_OK = 'value("a") = "13"\n\nput t1 yes\nget a\n\nput t1 no\n\n';
@@ -216,6 +257,8 @@ function scenario(snapFile: string): Step[] {
     { args: ['put', '', 'x'] },
     { args: ['get', ''] },
     { args: ['del', ''] },
+    // Auth on: who may read and write what, before and after a revoke; then off again.
+    ...AUTH_ON,
     { args: ['snapshot', 'save', snapFile], ignoreStderr: true },
     { args: ['snapshot', 'status', snapFile, '-w', 'json'], mask: maskSnapStatus },
   ];

@@ -3,6 +3,7 @@ import type { EtcdServerApi } from '../etcdserver/server-api.js';
 import { authService, etcdserverpb as pb } from '../pb/index.js';
 import { headerToPb } from './convert.js';
 import type { AnyMethod } from './grpc/index.js';
+import { userOf } from './request-user.js';
 import { unaryMethod } from './unary-method.js';
 
 const PERM_TYPES: readonly AuthPermType[] = ['READ', 'WRITE', 'READWRITE'];
@@ -23,8 +24,8 @@ export function authMethods(server: EtcdServerApi): AnyMethod[] {
     toOp: (req: Req) => AuthOp | Promise<AuthOp>,
     shape: (r: Awaited<ReturnType<EtcdServerApi['auth']>>['result']) => Omit<Res, 'header'> = () => ({}) as Omit<Res, 'header'>,
   ): AnyMethod =>
-    unaryMethod(rpc.path, decode, encode, async (req: Req) => {
-      const { header, result } = await server.auth(await toOp(req));
+    unaryMethod(rpc.path, decode, encode, async (req: Req, call) => {
+      const { header, result } = await server.auth(await toOp(req), await userOf(server, call));
       return { header: headerToPb(header), ...shape(result) } as Res;
     }) as AnyMethod;
 

@@ -2,6 +2,7 @@ import type { EtcdServerApi, MemberInfo } from '../etcdserver/server-api.js';
 import { clusterService, etcdserverpb as pb } from '../pb/index.js';
 import { headerToPb, u64, unsigned } from './convert.js';
 import type { AnyMethod } from './grpc/index.js';
+import { requireAdmin } from './request-user.js';
 import { unaryMethod } from './unary-method.js';
 
 /** A member as etcdserverpb.Member. */
@@ -21,19 +22,23 @@ export function clusterMethods(server: EtcdServerApi): AnyMethod[] {
       // etcd 3.4's MemberListRequest has no `linearizable` field (3.5 added it): a local read.
       return { header: header(), members: members(await server.memberList(false)) };
     }),
-    unaryMethod(clusterService.MemberAdd.path, (b) => pb.MemberAddRequest.decode(b), (r: pb.IMemberAddResponse) => pb.MemberAddResponse.encode(r), async (req) => {
+    unaryMethod(clusterService.MemberAdd.path, (b) => pb.MemberAddRequest.decode(b), (r: pb.IMemberAddResponse) => pb.MemberAddResponse.encode(r), async (req, call) => {
+      await requireAdmin(server, call);
       const c = await server.memberAdd(req.peerURLs ?? [], req.isLearner === true);
       return { header: header(), member: c.member === undefined ? null : memberToPb(c.member), members: members(c.members) };
     }),
-    unaryMethod(clusterService.MemberRemove.path, (b) => pb.MemberRemoveRequest.decode(b), (r: pb.IMemberRemoveResponse) => pb.MemberRemoveResponse.encode(r), async (req) => {
+    unaryMethod(clusterService.MemberRemove.path, (b) => pb.MemberRemoveRequest.decode(b), (r: pb.IMemberRemoveResponse) => pb.MemberRemoveResponse.encode(r), async (req, call) => {
+      await requireAdmin(server, call);
       const c = await server.memberRemove(unsigned(req.ID));
       return { header: header(), members: members(c.members) };
     }),
-    unaryMethod(clusterService.MemberUpdate.path, (b) => pb.MemberUpdateRequest.decode(b), (r: pb.IMemberUpdateResponse) => pb.MemberUpdateResponse.encode(r), async (req) => {
+    unaryMethod(clusterService.MemberUpdate.path, (b) => pb.MemberUpdateRequest.decode(b), (r: pb.IMemberUpdateResponse) => pb.MemberUpdateResponse.encode(r), async (req, call) => {
+      await requireAdmin(server, call);
       const c = await server.memberUpdate(unsigned(req.ID), req.peerURLs ?? []);
       return { header: header(), members: members(c.members) };
     }),
-    unaryMethod(clusterService.MemberPromote.path, (b) => pb.MemberPromoteRequest.decode(b), (r: pb.IMemberPromoteResponse) => pb.MemberPromoteResponse.encode(r), async (req) => {
+    unaryMethod(clusterService.MemberPromote.path, (b) => pb.MemberPromoteRequest.decode(b), (r: pb.IMemberPromoteResponse) => pb.MemberPromoteResponse.encode(r), async (req, call) => {
+      await requireAdmin(server, call);
       const c = await server.memberPromote(unsigned(req.ID));
       return { header: header(), members: members(c.members) };
     }),

@@ -3,6 +3,7 @@ import { LeaseNotFoundError } from '../lease/index.js';
 import { etcdserverpb as pb, leaseService } from '../pb/index.js';
 import { headerToPb, i64, num, s64, signed } from './convert.js';
 import type { AnyMethod, BidiStreamingMethod, ServerDuplexCall } from './grpc/index.js';
+import { userOf } from './request-user.js';
 import { unaryMethod } from './unary-method.js';
 
 type KeepAliveCall = ServerDuplexCall<pb.LeaseKeepAliveRequest, pb.ILeaseKeepAliveResponse>;
@@ -14,8 +15,8 @@ export function leaseMethods(server: EtcdServerApi): AnyMethod[] {
       const g = await server.leaseGrant(signed(req.ID), num(req.TTL));
       return { header: headerToPb(g.header), ID: s64(g.id), TTL: i64(g.ttl) };
     }),
-    unaryMethod(leaseService.LeaseRevoke.path, (b) => pb.LeaseRevokeRequest.decode(b), (r: pb.ILeaseRevokeResponse) => pb.LeaseRevokeResponse.encode(r), async (req) => ({
-      header: headerToPb(await server.leaseRevoke(signed(req.ID))),
+    unaryMethod(leaseService.LeaseRevoke.path, (b) => pb.LeaseRevokeRequest.decode(b), (r: pb.ILeaseRevokeResponse) => pb.LeaseRevokeResponse.encode(r), async (req, call) => ({
+      header: headerToPb(await server.leaseRevoke(signed(req.ID), await userOf(server, call))),
     })),
     keepAliveMethod(server),
     unaryMethod(

@@ -4,6 +4,7 @@ import { etcdserverpb as pb, maintenanceService } from '../pb/index.js';
 import { headerToPb, i64, num, u64, unsigned } from './convert.js';
 import { SnapshotIncompleteError } from './errors.js';
 import type { AnyMethod, ServerStreamingMethod, ServerWritableCall } from './grpc/index.js';
+import { requireAdminAsMaintenance } from './request-user.js';
 import { unaryMethod } from './unary-method.js';
 
 /** Bytes of db per Snapshot message (etcd's snapshotSendBufferSize). */
@@ -55,22 +56,26 @@ export function maintenanceMethods(server: EtcdServerApi): AnyMethod[] {
       const s = await server.status();
       return statusToPb(s, headerToPb(server.header()));
     }),
-    unaryMethod(M.Defragment.path, (b) => pb.DefragmentRequest.decode(b), (r: pb.IDefragmentResponse) => pb.DefragmentResponse.encode(r), async () => {
+    unaryMethod(M.Defragment.path, (b) => pb.DefragmentRequest.decode(b), (r: pb.IDefragmentResponse) => pb.DefragmentResponse.encode(r), async (_req, call) => {
+      await requireAdminAsMaintenance(server, call);
       await server.defragment();
       return {};
     }),
-    unaryMethod(M.Hash.path, (b) => pb.HashRequest.decode(b), (r: pb.IHashResponse) => pb.HashResponse.encode(r), async () => {
+    unaryMethod(M.Hash.path, (b) => pb.HashRequest.decode(b), (r: pb.IHashResponse) => pb.HashResponse.encode(r), async (_req, call) => {
+      await requireAdminAsMaintenance(server, call);
       const h = await server.hash();
       return { header: headerToPb(server.header(h.revision)), hash: h.hash === 0 ? null : h.hash >>> 0 };
     }),
-    unaryMethod(M.HashKV.path, (b) => pb.HashKVRequest.decode(b), (r: pb.IHashKVResponse) => pb.HashKVResponse.encode(r), async (req) => {
+    unaryMethod(M.HashKV.path, (b) => pb.HashKVRequest.decode(b), (r: pb.IHashKVResponse) => pb.HashKVResponse.encode(r), async (req, call) => {
+      await requireAdminAsMaintenance(server, call);
       const h = await server.hashKV(num(req.revision));
       // etcd's store starts with compact revision -1 and reports it so until the first compaction.
       const compactRevision = h.compactRevision === 0 ? -1 : h.compactRevision;
       return { header: headerToPb(server.header(h.revision)), hash: h.hash === 0 ? null : h.hash >>> 0, compactRevision };
     }),
     snapshotMethod(server),
-    unaryMethod(M.MoveLeader.path, (b) => pb.MoveLeaderRequest.decode(b), (r: pb.IMoveLeaderResponse) => pb.MoveLeaderResponse.encode(r), async (req) => {
+    unaryMethod(M.MoveLeader.path, (b) => pb.MoveLeaderRequest.decode(b), (r: pb.IMoveLeaderResponse) => pb.MoveLeaderResponse.encode(r), async (req, call) => {
+      await requireAdminAsMaintenance(server, call);
       await server.moveLeader(unsigned(req.targetID));
       return {};
     }),
@@ -85,7 +90,10 @@ function snapshotMethod(server: EtcdServerApi): ServerStreamingMethod<pb.Snapsho
     responseStream: true,
     decode: (b) => pb.SnapshotRequest.decode(b),
     encode: (r) => pb.SnapshotResponse.encode(r).finish(),
-    handler: async (_req, call) => sendSnapshot(await server.snapshot(), call),
+    handler: async (_req, call) => {
+      await requireAdminAsMaintenance(server, call);
+      await sendSnapshot(await server.snapshot(), call);
+    },
   };
 }
 

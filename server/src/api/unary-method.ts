@@ -1,11 +1,11 @@
-import type { UnaryMethod } from './grpc/index.js';
+import type { CallContext, UnaryMethod } from './grpc/index.js';
 
 /** A unary method of ours: decode with the request class, encode with the response class. */
 export function unaryMethod<Req, Res>(
   path: string,
   decode: (b: Uint8Array) => Req,
   encode: (r: Res) => { finish(): Uint8Array },
-  handler: (req: Req) => Promise<Res>,
+  handler: (req: Req, call: CallContext) => Promise<Res>,
 ): UnaryMethod<Req, Res> {
   return {
     path,
@@ -13,6 +13,6 @@ export function unaryMethod<Req, Res>(
     responseStream: false,
     decode: (b) => decode(b),
     encode: (r) => encode(r).finish(),
-    handler: (req) => handler(req),
+    handler: (req, call) => handler(req, call),
   };
 }

@@ -1,9 +1,11 @@
+import type { RequestUser } from '../apply/index.js';
 import type { EtcdServerApi, Header } from '../etcdserver/server-api.js';
 import { WatcherExistsError, WatcherRangeError, type WatchEvent, type WatchResponse, type WatchStream } from '../mvcc/index.js';
 import { etcdserverpb as pb, watchService } from '../pb/index.js';
 import { headerToPb, i64, num } from './convert.js';
 import type { BidiStreamingMethod, ServerDuplexCall } from './grpc/index.js';
 import type { ApiLimits } from './limits.js';
+import { userOf } from './request-user.js';
 import { encodeWatchOut, type WatchOut } from './watch-encode.js';
 import { fragmentEvents } from './watch-fragment.js';
 
@@ -49,6 +51,7 @@ class WatchSession {
   private pendingNext: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private ended = false;
+  private user: RequestUser | undefined;
   private progressDeferred = false;
   private ticker: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
@@ -62,6 +65,8 @@ class WatchSession {
   }
 
   async run(): Promise<void> {
+    // Who the stream watches as, for every create on it (an invalid token: nobody).
+    this.user = await userOf(this.server, this.call).catch(() => undefined);
     const onAbort = (): void => this.close();
     this.call.signal.addEventListener('abort', onAbort);
     if (this.call.signal.aborted) this.close();
@@ -102,6 +107,14 @@ class WatchSession {
     const filters = c.filters ?? [];
     const start = num(c.startRevision);
     const askedId = num(c.watchId);
+    try {
+      this.server.checkRange(this.user, c.key ?? new Uint8Array(0), c.rangeEnd ?? undefined);
+    } catch {
+      // etcd: created and canceled at once, with gRPC's rendering of its permission error.
+      const cancelReason = 'rpc error: code = PermissionDenied desc = etcdserver: permission denied';
+      this.push({ header: this.header(), watchId: i64(askedId), created: true, canceled: true, cancelReason });
+      return;
+    }
     let id: number;
     try {
       id = this.ws.watch({

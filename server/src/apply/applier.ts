@@ -1,6 +1,8 @@
 import type { AuthStore } from '../auth/index.js';
 import type { Lessor } from '../lease/index.js';
 import { type AuthResult, applyAuth } from './auth-apply.js';
+import { checkAuth } from './auth-check.js';
+import type { RequestUser } from './request-codec.js';
 import { CompactedError, FutureRevisionError, type KvOps, type WatchableStore } from '../mvcc/index.js';
 import { assertNever } from '../util/index.js';
 import type { Alarm, AlarmStore } from './alarms.js';
@@ -51,8 +53,9 @@ export class Applier {
   constructor(private readonly parts: ApplyParts) {}
 
   /** Applies one request; `index` is its raft index (Authenticate's simple token ends with it). */
-  apply(req: MemberRequest, index = 0): ApplyOutcome {
+  apply(req: MemberRequest, index = 0, user?: RequestUser): ApplyOutcome {
     try {
+      if (this.parts.auth !== undefined) checkAuth(this.parts.auth, this.parts.lessor, req, user);
       return { ok: true, response: this.applyOrThrow(req, index) };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err : new Error(String(err)) };

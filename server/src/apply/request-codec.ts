@@ -14,8 +14,13 @@ import type { AlarmAction, AlarmKind, MemberRequest } from './requests.js';
  * The bytes a member proposes: etcd's InternalRaftRequest, with `header.ID` tying the entry
  * to the waiter of the request (and `ID`, its older twin, set alike as etcd does).
  */
-export function encodeRequest(id: bigint, r: MemberRequest): Uint8Array {
-  const m: etcdserverpb.IInternalRaftRequest = { header: { ID: toLong(id) }, ID: toLong(id) };
+export function encodeRequest(id: bigint, r: MemberRequest, user?: RequestUser): Uint8Array {
+  const header: etcdserverpb.IRequestHeader = { ID: toLong(id) };
+  if (user !== undefined) {
+    header.username = user.username;
+    header.authRevision = Long.fromNumber(user.revision, true);
+  }
+  const m: etcdserverpb.IInternalRaftRequest = { header, ID: toLong(id) };
   switch (r.kind) {
     case 'put':
       m.put = putToPb(r.req);
@@ -55,10 +60,23 @@ export function encodeRequest(id: bigint, r: MemberRequest): Uint8Array {
   return etcdserverpb.InternalRaftRequest.encode(m).finish();
 }
 
+/** The user a request was checked as (etcd's RequestHeader username and auth_revision). */
+export interface RequestUser {
+  readonly username: string;
+  readonly revision: number;
+}
+
 /** The request an entry carries; RequestCodecError if it is none this member knows. */
-export function decodeRequest(data: Uint8Array): { id: bigint; req: MemberRequest } {
+export function decodeRequest(data: Uint8Array): { id: bigint; req: MemberRequest; user?: RequestUser } {
   const m = etcdserverpb.InternalRaftRequest.decode(data);
   const id = m.header != null ? toUint64(m.header.ID) : toUint64(m.ID);
+  const username = m.header?.username ?? '';
+  const user = username === '' ? undefined : { username, revision: toSafeNumber(m.header?.authRevision ?? 0, 'auth_revision') };
+  const r = decodeBody(m, id);
+  return user === undefined ? r : { ...r, user };
+}
+
+function decodeBody(m: etcdserverpb.InternalRaftRequest, id: bigint): { id: bigint; req: MemberRequest } {
   if (m.put != null) return { id, req: { kind: 'put', req: putFromPb(m.put) } };
   const auth = authOpFromPb(m);
   if (auth !== undefined) return { id, req: { kind: 'auth', op: auth } };

@@ -1,5 +1,5 @@
 import type { LeaseInfo } from '../lease/index.js';
-import type { AuthOp, AuthResult } from '../apply/index.js';
+import type { AuthOp, AuthResult, RequestUser } from '../apply/index.js';
 import type {
   BackendHash,
   DeleteRangeRequest,
@@ -98,10 +98,11 @@ export interface EtcdServerApi {
   header(revision?: number): Header;
 
   // KV
-  range(req: RangeRequest): Promise<RangeResponse>;
-  put(req: PutRequest): Promise<PutResponse>;
-  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse>;
-  txn(req: TxnRequest): Promise<TxnResponse>;
+  // `user`: who the client's token says it is (userOf); checked when auth is on.
+  range(req: RangeRequest, user?: RequestUser): Promise<RangeResponse>;
+  put(req: PutRequest, user?: RequestUser): Promise<PutResponse>;
+  deleteRange(req: DeleteRangeRequest, user?: RequestUser): Promise<DeleteRangeResponse>;
+  txn(req: TxnRequest, user?: RequestUser): Promise<TxnResponse>;
   /** Compacts at `revision`; with `physical`, resolves once the compaction has removed the history. */
   compact(revision: number, physical: boolean): Promise<Header>;
 
@@ -112,7 +113,7 @@ export interface EtcdServerApi {
   // Lease
   /** Grants a lease; id 0 lets the member pick one. */
   leaseGrant(id: bigint, ttl: number): Promise<LeaseGrantResult>;
-  leaseRevoke(id: bigint): Promise<Header>;
+  leaseRevoke(id: bigint, user?: RequestUser): Promise<Header>;
   /** Keep-alive: the TTL the lease was renewed for (served by the leader). */
   leaseRenew(id: bigint): Promise<number>;
   leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTimeToLiveResult>;
@@ -136,7 +137,13 @@ export interface EtcdServerApi {
 
   // Auth
   /** An Auth service request through raft (etcd 3.4 proposes the reads too); its result. */
-  auth(op: AuthOp): Promise<{ header: Header; result: AuthResult }>;
+  auth(op: AuthOp, user?: RequestUser): Promise<{ header: Header; result: AuthResult }>;
+  /** Who a client's token stands for: undefined with auth off or no token; rejects an invalid token. */
+  userOf(token: string | undefined): Promise<RequestUser | undefined>;
+  /** Throws unless `user` holds role root (auth on): maintenance, membership, auth management. */
+  checkAdmin(user: RequestUser | undefined): void;
+  /** Throws unless `user` may read [key, rangeEnd) (auth on): watches. */
+  checkRange(user: RequestUser | undefined, key: Uint8Array, rangeEnd: Uint8Array | undefined): void;
   /** Authenticate: the password checked here, then a token issued through raft. */
   authenticate(name: string, password: string): Promise<{ header: Header; token: string }>;
   /** A bcrypt hash of a password, made here so that raft never carries the password. */

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { AlarmStore, Applier, type ApplyOutcome, type AuthOp, type AuthResult, type MemberRequest, decodeRequest, encodeRequest } from '../apply/index.js';
+import { AlarmStore, Applier, type ApplyOutcome, type AuthOp, type AuthResult, type MemberRequest, type RequestUser, checkTxn, decodeRequest, encodeRequest } from '../apply/index.js';
 import { Backend, Bucket } from '../backend/index.js';
-import { AuthStore, createTokenProvider } from '../auth/index.js';
+import { AuthError, AuthStore, createTokenProvider } from '../auth/index.js';
 import { Lessor, type LeaseInfo, LeaseNotFoundError } from '../lease/index.js';
 import {
   type BackendHash,
@@ -26,7 +26,7 @@ import { type Logger, errorMessage, failpoint, nopLogger, tracer } from '../util
 import { AutoCompactor } from './auto-compactor.js';
 import { type BootedRaft, bootRaft } from './bootstrap.js';
 import { type ServerConfig, dbPath, minLeaseTtl, requestTimeoutMs } from './config.js';
-import { NotBuiltError, ServerError, type ServerErrorKind } from './errors.js';
+import { ServerError, type ServerErrorKind } from './errors.js';
 import { IdGenerator } from './ids.js';
 import { Membership, memberToJson } from './membership.js';
 import { checkConfChange, isPromotion, memberOfChange, promotionContext, runtimeMemberId, urlTaken, validPeerUrls } from './reconfig.js';
@@ -327,13 +327,13 @@ export class EtcdServer implements EtcdServerApi {
   private applyEntry(e: Entry): void {
     if (e.type === EntryType.Normal) {
       if (e.data.byteLength > 0) {
-        let decoded: { id: bigint; req: MemberRequest };
+        let decoded: ReturnType<typeof decodeRequest>;
         try {
           decoded = decodeRequest(e.data);
         } catch (err) {
           throw new ServerError('corrupt', { cause: new Error(`entry ${e.index} is not a request: ${errorMessage(err)}`) });
         }
-        const outcome = this.applier.apply(decoded.req, e.index);
+        const outcome = this.applier.apply(decoded.req, e.index, decoded.user);
         this.waiters.resolve(decoded.id, outcome);
       }
     } else {
@@ -507,10 +507,10 @@ export class EtcdServer implements EtcdServerApi {
    * Proposes a request and resolves with its apply outcome. Everything proposed in one turn of
    * the event loop goes to raft as one batch: one WAL write and one fsync for all of it.
    */
-  private propose(req: MemberRequest): Promise<ApplyOutcome> {
+  private propose(req: MemberRequest, user?: RequestUser): Promise<ApplyOutcome> {
     if (this.stopped) return Promise.reject(new ServerError('stopped'));
     const id = this.ids.next();
-    const data = encodeRequest(id, req);
+    const data = encodeRequest(id, req, user);
     if (data.byteLength > this.cfg.maxRequestBytes) return Promise.reject(new ServerError('requestTooLarge'));
     const p = this.waiters.register(id);
     this.proposals.push({ id, data });
@@ -538,8 +538,8 @@ export class EtcdServer implements EtcdServerApi {
     this.scheduleReady();
   }
 
-  private async write(req: MemberRequest): Promise<Exclude<ApplyOutcome, { ok: false }>['response']> {
-    const outcome = await this.propose(req);
+  private async write(req: MemberRequest, user?: RequestUser): Promise<Exclude<ApplyOutcome, { ok: false }>['response']> {
+    const outcome = await this.propose(req, user);
     if (!outcome.ok) throw outcome.error;
     return outcome.response;
   }
@@ -623,13 +623,8 @@ export class EtcdServer implements EtcdServerApi {
 
   // ---- EtcdServerApi ----------------------------------------------------------------------
 
-  async auth(op: AuthOp): Promise<{ header: Header; result: AuthResult }> {
-    if (op.op === 'enable') {
-      // Turning auth on must come with every request checked against it; until that is built,
-      // enabling it would pretend a protection the member does not give.
-      throw new NotBuiltError('auth enable: checking requests against users and roles is not built yet; users and roles can be managed');
-    }
-    const r = await this.write({ kind: 'auth', op });
+  async auth(op: AuthOp, user?: RequestUser): Promise<{ header: Header; result: AuthResult }> {
+    const r = await this.write({ kind: 'auth', op }, this.requireUser(user));
     if (r.kind !== 'auth') throw new Error('auth answered with ' + r.kind);
     return { header: this.header(), result: r.result };
   }
@@ -649,37 +644,62 @@ export class EtcdServer implements EtcdServerApi {
     return { enabled: this.authStore.isEnabled(), revision: this.authStore.revision() };
   }
 
+  /** Who a client token stands for (undefined with auth off, or without a token). */
+  async userOf(token: string | undefined): Promise<RequestUser | undefined> {
+    if (!this.authStore.isEnabled() || token === undefined || token === '') return undefined;
+    return this.authStore.authInfoFromToken(token);
+  }
+
+  checkAdmin(user: RequestUser | undefined): void {
+    this.authStore.isAdminPermitted(user);
+  }
+
+  checkRange(user: RequestUser | undefined, key: Uint8Array, rangeEnd: Uint8Array | undefined): void {
+    this.authStore.isRangePermitted(user, key, rangeEnd ?? new Uint8Array(0));
+  }
+
+  /**
+   * With auth on, a client's write must name its user: it is checked as that user when applied
+   * (a request without one would be taken for the member's own, which is not checked).
+   */
+  private requireUser(user: RequestUser | undefined): RequestUser | undefined {
+    if (this.authStore.isEnabled() && user === undefined) throw new AuthError('userEmpty');
+    return user;
+  }
+
   header(revision?: number): Header {
     return { clusterId: this.clusterId, memberId: this.memberId, revision: revision ?? this.store.rev, raftTerm: this.term };
   }
 
-  async range(req: RangeRequest): Promise<RangeResponse> {
+  async range(req: RangeRequest, user?: RequestUser): Promise<RangeResponse> {
+    this.checkRange(user, req.key, req.rangeEnd);
     if (req.serializable !== true) await this.reads.wait();
     return this.ops.range(req);
   }
 
-  async put(req: PutRequest): Promise<PutResponse> {
+  async put(req: PutRequest, user?: RequestUser): Promise<PutResponse> {
     this.checkQuota();
-    const r = await this.write({ kind: 'put', req });
+    const r = await this.write({ kind: 'put', req }, this.requireUser(user));
     if (r.kind !== 'put') throw new Error('put answered with ' + r.kind);
     return r.res;
   }
 
-  async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
-    const r = await this.write({ kind: 'deleteRange', req });
+  async deleteRange(req: DeleteRangeRequest, user?: RequestUser): Promise<DeleteRangeResponse> {
+    const r = await this.write({ kind: 'deleteRange', req }, this.requireUser(user));
     if (r.kind !== 'deleteRange') throw new Error('delete answered with ' + r.kind);
     return r.res;
   }
 
-  async txn(req: TxnRequest): Promise<TxnResponse> {
+  async txn(req: TxnRequest, user?: RequestUser): Promise<TxnResponse> {
     const readOnly = [...req.success, ...req.failure].every((op) => op.range !== undefined);
     if (readOnly) {
       // etcd serves a read-only txn like a range: after ReadIndex, without raft.
+      if (this.authStore.isEnabled()) checkTxn(this.authStore, this.requireUser(user) as RequestUser, req);
       await this.reads.wait();
       return this.ops.txn(req).response;
     }
     this.checkQuota();
-    const r = await this.write({ kind: 'txn', req });
+    const r = await this.write({ kind: 'txn', req }, this.requireUser(user));
     if (r.kind !== 'txn') throw new Error('txn answered with ' + r.kind);
     return r.res;
   }
@@ -703,8 +723,8 @@ export class EtcdServer implements EtcdServerApi {
     return { header: this.header(r.revision), id: r.id, ttl: r.ttl };
   }
 
-  async leaseRevoke(id: bigint): Promise<Header> {
-    const r = await this.write({ kind: 'leaseRevoke', id });
+  async leaseRevoke(id: bigint, user?: RequestUser): Promise<Header> {
+    const r = await this.write({ kind: 'leaseRevoke', id }, this.requireUser(user));
     if (r.kind !== 'leaseRevoke') throw new Error('lease revoke answered with ' + r.kind);
     return this.header(r.revision);
   }

@@ -243,6 +243,15 @@ export class TestMember implements EtcdServerApi {
     return { enabled: false, revision: 1 };
   }
 
+  // Auth is off in the fixture: nobody is checked.
+  async userOf(): Promise<undefined> {
+    return undefined;
+  }
+
+  checkAdmin(): void {}
+
+  checkRange(): void {}
+
   hasLeader(): boolean {
     return this.leader;
   }

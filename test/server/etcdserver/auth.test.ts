@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AuthError } from '../../../server/src/auth/index.js';
-import { EtcdServer, NotBuiltError } from '../../../server/src/etcdserver/index.js';
+import type { EtcdServer } from '../../../server/src/etcdserver/index.js';
 import { memberConfig, started, withDir } from './helpers.js';
 
 const cheap = { token: { type: 'simple' as const }, tokenTtlMs: 300_000, bcryptCost: 4 };
 
-test('users and roles through raft survive a restart; enabling auth says it is not built; authenticate needs it on', async () => {
+test('users and roles through raft survive a restart; with auth on, tokens name users and requests are checked', async () => {
   await withDir(async (dir) => {
     const cfg = { ...memberConfig(dir), auth: cheap };
     let m: EtcdServer = await started(cfg);
@@ -20,10 +20,30 @@ test('users and roles through raft survive a restart; enabling auth says it is n
       await m.auth({ op: 'userGrantRole', user: 'root', role: 'root' });
       await m.auth({ op: 'userGrantRole', user: 'root', role: 'reader' });
       await assert.rejects(m.auth({ op: 'userAdd', name: 'root', hashedPassword: hashed, noPassword: false }), (e: unknown) => e instanceof AuthError && e.kind === 'userAlreadyExist');
-      const before = m.authStatus();
-      await assert.rejects(m.auth({ op: 'enable' }), NotBuiltError);
-      assert.deepEqual(m.authStatus(), before, 'nothing changed');
       await assert.rejects(m.authenticate('root', 'secret'), (e: unknown) => e instanceof AuthError && e.kind === 'authNotEnabled');
+      await m.auth({ op: 'userAdd', name: 'bob', hashedPassword: await m.hashPassword('pw'), noPassword: false });
+      await m.auth({ op: 'userGrantRole', user: 'bob', role: 'reader' });
+      await m.put({ key: Buffer.from('k1'), value: Buffer.from('v') });
+      await m.auth({ op: 'enable' });
+      assert.equal(m.authStatus().enabled, true);
+      const denied = (kind: string) => (e: unknown): boolean => e instanceof AuthError && e.kind === kind;
+      await assert.rejects(m.put({ key: Buffer.from('k1'), value: Buffer.from('x') }), denied('userEmpty'), 'no user: refused before raft');
+      await assert.rejects(m.authenticate('bob', 'wrong'), denied('authFailed'));
+      const bob = await m.userOf((await m.authenticate('bob', 'pw')).token);
+      const root = await m.userOf((await m.authenticate('root', 'secret')).token);
+      assert.equal(bob?.username, 'bob');
+      await assert.rejects(m.userOf('forged.7'), denied('invalidAuthToken'));
+      assert.equal((await m.range({ key: Buffer.from('k1') }, bob)).kvs.length, 1, 'bob reads k..l');
+      await assert.rejects(m.put({ key: Buffer.from('k1'), value: Buffer.from('x') }, bob), denied('permissionDenied'), 'checked when applied');
+      await assert.rejects(m.range({ key: Buffer.from('z') }, bob), denied('permissionDenied'));
+      await assert.rejects(m.auth({ op: 'userList' }, bob), denied('permissionDenied'));
+      await m.put({ key: Buffer.from('k1'), value: Buffer.from('by root') }, root);
+      await m.auth({ op: 'roleRevokePermission', role: 'reader', key: Buffer.from('k'), rangeEnd: Buffer.from('l') }, root);
+      await assert.rejects(m.range({ key: Buffer.from('k1') }, bob), denied('authOldRevision'), 'a token from before the change');
+      const bobAgain = await m.userOf((await m.authenticate('bob', 'pw')).token);
+      await assert.rejects(m.range({ key: Buffer.from('k1') }, bobAgain), denied('permissionDenied'), 'the revoke is honoured');
+      await m.auth({ op: 'roleGrantPermission', name: 'reader', permType: 'READ', key: Buffer.from('k'), rangeEnd: Buffer.from('l') }, root);
+      await m.auth({ op: 'disable' }, await m.userOf((await m.authenticate('root', 'secret')).token));
       await m.stop();
       m = await started(cfg);
       assert.deepEqual((await m.auth({ op: 'userGet', name: 'root' })).result.roles, ['reader', 'root']);
