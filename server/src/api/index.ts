@@ -9,3 +9,4 @@ export { watchMethod } from './watch-service.js';
 export { leaseMethods } from './lease-service.js';
 export { clusterMethods } from './cluster-service.js';
 export { maintenanceMethods, SNAPSHOT_CHUNK_BYTES } from './maintenance-service.js';
+export { Gateway, gatewayMethods } from './gateway/index.js';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import http2 from 'node:http2';
-import { type GrpcMetrics, registerServices, maxReceiveBytes } from '../api/index.js';
+import { Gateway, type GrpcMetrics, gatewayMethods, registerServices, maxReceiveBytes } from '../api/index.js';
 import { GrpcServer } from '../api/grpc/index.js';
 import { serveHttp } from '../api/http/endpoints.js';
 import { answerBadRequestsAsGo, listenMux } from '../api/http/mux.js';
@@ -86,7 +86,13 @@ export async function serve(config: MemberConfig, io: ServeIo): Promise<number> 
     for (const raw of config.listenClientUrls) {
       const url = new URL(raw);
       const h2 = http2.createServer({ maxSessionMemory: 64 });
+      // etcd's JSON gateway (POST /v3/...) answers the same methods as gRPC, before the plain endpoints.
+      const gateway = new Gateway(
+        gatewayMethods(member, { maxRequestBytes: config.maxRequestBytes, maxTxnOps: config.maxTxnOps, progressNotifyIntervalMs: config.experimental.watchProgressNotifyIntervalMs }, grpcCounters(member)),
+        { maxReceiveBytes: maxReceiveBytes({ maxRequestBytes: config.maxRequestBytes }) },
+      );
       const h1 = http.createServer((req, res) => {
+        if (gateway.handle(req, res)) return;
         if (!serveHttp(member, httpOpts, req, res)) {
           res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
           res.end('404 page not found\n');
