@@ -114,7 +114,7 @@ const SECURITY: FlagSpec[] = [
 ];
 
 const AUTH: FlagSpec[] = [
-  flag('auth', 'auth-token', 'string', 'simple', 'Token kind: "simple", or "jwt,pub-key=...,priv-key=...,sign-method=...".', { support: 'later', why: 'only simple tokens are built' }),
+  flag('auth', 'auth-token', 'string', 'simple', 'Token kind: "simple", or "jwt,pub-key=...,priv-key=...,sign-method=...[,ttl=5m]".'),
   flag('auth', 'bcrypt-cost', 'uint', '10', 'bcrypt cost for password hashes (4 to 31).'),
   flag('auth', 'auth-token-ttl', 'uint', '300', 'Seconds a simple token lives.'),
 ];

@@ -4,9 +4,11 @@ import { Gateway, type GrpcMetrics, gatewayMethods, registerServices, maxReceive
 import { GrpcServer } from '../api/grpc/index.js';
 import { serveHttp } from '../api/http/endpoints.js';
 import { answerBadRequestsAsGo, listenMux } from '../api/http/mux.js';
+import { type TokenOptions, parseTokenOptions } from '../auth/index.js';
 import { DEFAULTS, EtcdServer, type ServerConfig, type TransportFactory } from '../etcdserver/index.js';
 import { type PeerTlsOptions, createPeerTransport } from '../transport/index.js';
 import { errorMessage } from '../util/index.js';
+import { parseGoDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import type { Io } from './io.js';
 import type { Logger } from './logger.js';
@@ -38,6 +40,15 @@ function peerTlsOf(c: MemberConfig): PeerTlsOptions | undefined {
   return { certFile: t.certFile, keyFile: t.keyFile, trustedCaFile: t.trustedCaFile, clientCertAuth: t.clientCertAuth, allowedCn: t.allowedCn };
 }
 
+/** --auth-token parsed as etcd parses it; a bad option string stops startup with etcd's words. */
+function authTokenOf(c: MemberConfig): TokenOptions {
+  try {
+    return parseTokenOptions(c.auth.token, parseGoDuration);
+  } catch (err) {
+    throw new ConfigError(`--auth-token ${JSON.stringify(c.auth.token)}: ${errorMessage(err)}`);
+  }
+}
+
 /** The member's settings from the command line's. */
 export function serverConfig(c: MemberConfig): ServerConfig {
   return {
@@ -60,6 +71,7 @@ export function serverConfig(c: MemberConfig): ServerConfig {
     maxLearners: c.maxLearners,
     strictReconfigCheck: c.strictReconfigCheck,
     preVote: c.preVote,
+    auth: { token: authTokenOf(c), tokenTtlMs: c.auth.tokenTtlSeconds * 1000, bcryptCost: c.auth.bcryptCost },
     ...(peerTlsOf(c) === undefined ? {} : { peerTls: peerTlsOf(c) as PeerTlsOptions }),
     snapshotCatchUpEntries: c.experimental.snapshotCatchUpEntries,
     autoCompactionMode: c.autoCompaction.mode,

@@ -203,7 +203,7 @@ describe('support and validation', () => {
     assert.equal(c.clientTls.autoTls, true);
     assert.equal(c.auth.token, 'jwt,sign-method=RS256');
     assert.deepEqual(c.cipherSuites, ['a', 'b']);
-    assert.deepEqual(c.notSupported.map((n) => n.flag), ['auto-tls', 'cipher-suites', 'auth-token', 'discovery-srv'].sort((a, b) => order(a) - order(b)));
+    assert.deepEqual(c.notSupported.map((n) => n.flag), ['auto-tls', 'cipher-suites', 'discovery-srv'].sort((a, b) => order(a) - order(b)));
     // Set to their defaults, they are not a problem.
     assert.deepEqual(load(['--auto-tls=false', '--auth-token', 'simple']).config.notSupported, []);
   });
