@@ -1,12 +1,11 @@
-import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type * as grpc from '@grpc/grpc-js';
 import { clusterService, etcdserverpb as pb, kvService, leaseService, maintenanceService, watchService } from '../../../server/src/pb/index.js';
 import { toSafeNumber } from '../../../server/src/util/index.js';
-import { ETCD_BIN, type EtcdProcess, startEtcd, waitFor } from '../pb/etcd-process.js';
+import { ETCD_BIN } from '../pb/etcd-process.js';
+import { sameAsEtcd } from './real-etcd.js';
 import { bidi, clientFor, unary, unaryError } from '../pb/grpc-calls.js';
-import { withApi } from './fixture.js';
 
 /*
  * The same script of requests against etcd 3.4.23 and against our services (over the test
@@ -128,44 +127,6 @@ async function watchScript(addr: string, out: Rec[], obj: (cls: never, m: unknow
   }
 }
 
-/**
- * startEtcd picks a free port and releases it before etcd binds it; with other test files
- * listening on port 0 at the same time, another server can take it in between. So check that
- * what answers is etcd 3.4.23 (the test member reports another version), and retry if not.
- */
-async function startRealEtcd(): Promise<EtcdProcess> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let etcd: EtcdProcess | undefined;
-    try {
-      etcd = await startEtcd();
-      const m = clientFor(maintenanceService, 'Maintenance', etcd.clientAddr);
-      // Until etcd has bound its port the call is refused at once: poll, with a deadline.
-      const s = await waitFor('etcd to answer Status', 20_000, () => unary(m, maintenanceService.Status, {})).finally(() => m.close());
-      if (s.version === '3.4.23') return etcd;
-      last = new Error(`version ${s.version} answered on etcd's port`);
-    } catch (err) {
-      last = err;
-    }
-    await etcd?.stop();
-  }
-  throw last;
-}
-
 describe('responses compared with etcd 3.4.23', { skip: !existsSync(ETCD_BIN) }, () => {
-  test('the same script gives the same responses and errors', async () => {
-    const etcd = await startRealEtcd();
-    let expected: Rec[];
-    try {
-      expected = await script(etcd.clientAddr);
-    } finally {
-      await etcd.stop();
-    }
-    let actual: Rec[] = [];
-    await withApi(async (f) => {
-      actual = await script(f.address);
-    });
-    assert.equal(actual.length, expected.length);
-    for (const [i, e] of expected.entries()) assert.deepEqual(actual[i], e, `step ${i}: ${e[0]}`);
-  });
+  test('the same script gives the same responses and errors', () => sameAsEtcd(script));
 });

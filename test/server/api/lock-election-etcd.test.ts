@@ -1,11 +1,10 @@
-import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type * as grpc from '@grpc/grpc-js';
-import { electionService, kvService, leaseService, lockService, maintenanceService, v3electionpb as epb, v3lockpb } from '../../../server/src/pb/index.js';
-import { ETCD_BIN, type EtcdProcess, startEtcd, waitFor } from '../pb/etcd-process.js';
+import { electionService, kvService, leaseService, lockService, v3electionpb as epb, v3lockpb } from '../../../server/src/pb/index.js';
+import { ETCD_BIN, waitFor } from '../pb/etcd-process.js';
+import { sameAsEtcd } from './real-etcd.js';
 import { clientFor, serverStream, unary } from '../pb/grpc-calls.js';
-import { withApi } from './fixture.js';
 import { b, pending } from './lock-election-calls.js';
 
 /*
@@ -97,39 +96,6 @@ async function script(addr: string): Promise<Rec[]> {
   return out;
 }
 
-/** etcd on a port picked free and then released: check it is etcd that answers (see etcd-compare.test.ts). */
-async function startRealEtcd(): Promise<EtcdProcess> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let etcd: EtcdProcess | undefined;
-    try {
-      etcd = await startEtcd();
-      const m = clientFor(maintenanceService, 'Maintenance', etcd.clientAddr);
-      const s = await waitFor('etcd to answer Status', 20_000, () => unary(m, maintenanceService.Status, {})).finally(() => m.close());
-      if (s.version === '3.4.23') return etcd;
-      last = new Error(`version ${s.version} answered on etcd's port`);
-    } catch (err) {
-      last = err;
-    }
-    await etcd?.stop();
-  }
-  throw last;
-}
-
 describe('lock and election compared with etcd 3.4.23', { skip: !existsSync(ETCD_BIN) }, () => {
-  test('the same script gives the same responses and errors', async () => {
-    const etcd = await startRealEtcd();
-    let expected: Rec[];
-    try {
-      expected = await script(etcd.clientAddr);
-    } finally {
-      await etcd.stop();
-    }
-    let actual: Rec[] = [];
-    await withApi(async (f) => {
-      actual = await script(f.address);
-    });
-    assert.equal(actual.length, expected.length);
-    for (const [i, e] of expected.entries()) assert.deepEqual(actual[i], e, `step ${i}: ${e[0]}`);
-  });
+  test('the same script gives the same responses and errors', () => sameAsEtcd(script));
 });
