@@ -40,6 +40,11 @@ function peerTlsOf(c: MemberConfig): PeerTlsOptions | undefined {
   return { certFile: t.certFile, keyFile: t.keyFile, trustedCaFile: t.trustedCaFile, clientCertAuth: t.clientCertAuth, allowedCn: t.allowedCn };
 }
 
+/** `{ peerTls }` when there is one (the config has no room for an explicit undefined). */
+function withPeerTls(peerTls: PeerTlsOptions | undefined): { peerTls?: PeerTlsOptions } {
+  return peerTls === undefined ? {} : { peerTls };
+}
+
 /** --auth-token parsed as etcd parses it; a bad option string stops startup with etcd's words. */
 function authTokenOf(c: MemberConfig): TokenOptions {
   try {
@@ -72,7 +77,7 @@ export function serverConfig(c: MemberConfig): ServerConfig {
     strictReconfigCheck: c.strictReconfigCheck,
     preVote: c.preVote,
     auth: { token: authTokenOf(c), tokenTtlMs: c.auth.tokenTtlSeconds * 1000, bcryptCost: c.auth.bcryptCost },
-    ...(peerTlsOf(c) === undefined ? {} : { peerTls: peerTlsOf(c) as PeerTlsOptions }),
+    ...withPeerTls(peerTlsOf(c)),
     snapshotCatchUpEntries: c.experimental.snapshotCatchUpEntries,
     autoCompactionMode: c.autoCompaction.mode,
     autoCompactionRetention: c.autoCompaction.mode === 'periodic' ? c.autoCompaction.retentionMs : c.autoCompaction.retentionRevisions,
