@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { AlarmStore, Applier, type ApplyOutcome, type AuthOp, type AuthResult, type MemberRequest, type RequestUser, checkTxn, decodeRequest, encodeRequest } from '../apply/index.js';
 import { Backend, Bucket } from '../backend/index.js';
 import { AuthError, AuthStore, createTokenProvider } from '../auth/index.js';
@@ -20,7 +19,7 @@ import {
   type WatchStream,
 } from '../mvcc/index.js';
 import {
-  ConfChangeType, type ConfChangeV1, EMPTY_HARD_STATE, EntryType, type Entry, type Index, ProposalDroppedError, type Ready, type Snapshot, confChangeOfEntry, decodeConfChangeV1, index, nodeId,
+  EMPTY_HARD_STATE, EntryType, type Entry, type Index, ProposalDroppedError, type Ready, type Snapshot, confChangeOfEntry, decodeConfChangeV1, index, nodeId,
 } from '../raft/index.js';
 import { type Logger, errorMessage, failpoint, nopLogger, tracer } from '../util/index.js';
 import { AutoCompactor } from './auto-compactor.js';
@@ -28,8 +27,8 @@ import { type BootedRaft, bootRaft } from './bootstrap.js';
 import { type ServerConfig, dbPath, minLeaseTtl, requestTimeoutMs } from './config.js';
 import { ServerError, type ServerErrorKind } from './errors.js';
 import { IdGenerator } from './ids.js';
-import { Membership, memberToJson } from './membership.js';
-import { checkConfChange, isPromotion, memberOfChange, promotionContext, runtimeMemberId, urlTaken, validPeerUrls } from './reconfig.js';
+import { Membership } from './membership.js';
+import { checkConfChange } from './reconfig.js';
 import { ReadIndexer } from './read-index.js';
 import { Waiters } from './waiters.js';
 import type {
@@ -46,7 +45,9 @@ import type {
 } from './server-api.js';
 import { ServerMetrics } from './metrics.js';
 import { exportSnapshot } from './snapshot-export.js';
-import { Snapshots, dbFileOf } from './snapshots.js';
+import { Snapshots } from './snapshots.js';
+import { installSavedDatabase, withoutDigest } from './saved-database.js';
+import { MemberChanges } from './member-changes.js';
 import { Peers, type TransportFactory } from './peers.js';
 import { LeaseRefusal } from '../transport/index.js';
 
@@ -110,7 +111,7 @@ export class EtcdServer implements EtcdServerApi {
   private readonly ids: IdGenerator;
   private readonly waiters: Waiters<ApplyOutcome>;
   /** Membership changes waiting to be applied: undefined when accepted, else why refused. */
-  private readonly confWaiters: Waiters<ServerErrorKind | undefined>;
+  private readonly changes: MemberChanges;
   private readonly reads: ReadIndexer;
   private readonly snapshots: Snapshots;
   private readonly peers: Peers;
@@ -152,7 +153,7 @@ export class EtcdServer implements EtcdServerApi {
     this.applier = new Applier({ store, ops: this.ops, lessor, alarms: this.alarmStore, members: this.membership, auth: authStore });
     this.ids = new IdGenerator(raft.memberId, Date.now());
     this.waiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start, id) => this.proposalTimeout(start, id));
-    this.confWaiters = new Waiters(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start) => this.timeoutError(start));
+    const confWaiters = new Waiters<ServerErrorKind | undefined>(requestTimeoutMs(cfg), () => metrics.proposalsFailed.inc(), (start) => this.timeoutError(start));
     this.appliedIndex = raft.snapshot?.metadata.index ?? index(0);
     this.reads = new ReadIndexer(raft.memberId, raft.node, () => this.scheduleReady(), () => this.appliedIndex, requestTimeoutMs(cfg));
     this.snapshots = new Snapshots(cfg, raft, backend, () => this.appliedIndex, log, (err) => this.fatal(err));
@@ -162,13 +163,11 @@ export class EtcdServer implements EtcdServerApi {
       wake: () => this.scheduleReady(),
       isRemoved: (id) => this.membership.isRemoved(id),
       renewLocal: async (id) => {
-        if (this.leader !== this.memberId) throw new LeaseRefusal('notLeader');
-        if (this.lessor.lookup(id) === undefined) throw new LeaseRefusal('notFound');
+        this.refuseUnlessLeaderHas(id);
         return this.lessor.renew(id);
       },
       timeToLiveLocal: async (id, keys) => {
-        if (this.leader !== this.memberId) throw new LeaseRefusal('notLeader');
-        if (this.lessor.lookup(id) === undefined) throw new LeaseRefusal('notFound');
+        this.refuseUnlessLeaderHas(id);
         const t = this.lessor.timeToLive(id);
         return { ttl: t.ttl, grantedTtl: t.grantedTtl, keys: keys ? t.keys : [] };
       },
@@ -185,6 +184,28 @@ export class EtcdServer implements EtcdServerApi {
       removed: (by) => this.removedFromCluster(by),
       log,
     });
+    this.changes = new MemberChanges(
+      {
+        cfg,
+        node: raft.node,
+        membership: this.membership,
+        peers: this.peers,
+        memberId: raft.memberId,
+        log,
+        nextId: () => this.ids.next(),
+        isStopped: () => this.stopped,
+        scheduleReady: () => this.scheduleReady(),
+        header: () => this.header(),
+        removedFromCluster: (by) => this.removedFromCluster(by),
+      },
+      confWaiters,
+    );
+  }
+
+  /** A follower's forwarded lease request is answered only by the leader, and only for a lease it has. */
+  private refuseUnlessLeaderHas(id: bigint): void {
+    if (this.leader !== this.memberId) throw new LeaseRefusal('notLeader');
+    if (this.lessor.lookup(id) === undefined) throw new LeaseRefusal('notFound');
   }
 
   // ---- the loops --------------------------------------------------------------------------
@@ -362,37 +383,7 @@ export class EtcdServer implements EtcdServerApi {
     this.raft.node.applyConfChange(refused === undefined ? cc : { ...cc, nodeId: nodeId(0n) });
     if (!toBackend) return;
     if (refused !== undefined) this.backend.put(Bucket.cluster, marker, Buffer.from(refused));
-    else this.applyMemberChange(cc);
-    this.confWaiters.resolve(cc.id, refused);
-  }
-
-  /** The membership side of an accepted change: the members bucket, the transport's peers. */
-  private applyMemberChange(cc: ConfChangeV1): void {
-    const existing = this.membership.get(cc.nodeId);
-    switch (cc.type) {
-      case ConfChangeType.AddNode:
-      case ConfChangeType.AddLearnerNode: {
-        if (cc.context.byteLength === 0) return;
-        const next = existing !== undefined && isPromotion(cc) ? { ...existing, isLearner: false } : memberOfChange(cc);
-        this.membership.add(next);
-        this.peers.memberAdded(next);
-        this.log.info('added member', { 'member-id': next.id.toString(16), 'peer-urls': next.peerUrls, learner: next.isLearner });
-        return;
-      }
-      case ConfChangeType.UpdateNode: {
-        if (existing === undefined) return;
-        const next = { ...existing, peerUrls: memberOfChange(cc).peerUrls };
-        this.membership.add(next);
-        this.peers.memberUpdated(next);
-        this.log.info('updated member', { 'member-id': next.id.toString(16), 'peer-urls': next.peerUrls });
-        return;
-      }
-      case ConfChangeType.RemoveNode:
-        this.membership.remove(cc.nodeId);
-        this.peers.memberRemoved(cc.nodeId);
-        this.log.info('removed member', { 'member-id': cc.nodeId.toString(16) });
-        if (cc.nodeId === this.memberId) this.removedFromCluster(this.memberId);
-    }
+    this.changes.applied(cc, refused);
   }
 
   /**
@@ -544,81 +535,22 @@ export class EtcdServer implements EtcdServerApi {
     return outcome.response;
   }
 
-  // ---- membership changes -------------------------------------------------------------------
+  // ---- membership changes (member-changes.ts) ----------------------------------------------
 
-  /** MemberAdd: a new member (voter or learner) with these peer URLs; answers it and every member. */
-  async memberAdd(peerUrls: string[], isLearner: boolean): Promise<MemberChange> {
-    if (!validPeerUrls(peerUrls)) throw new ServerError('memberBadUrls');
-    if (urlTaken(this.membership, peerUrls)) throw new ServerError('peerUrlExist');
-    const m: MemberInfo = { id: runtimeMemberId(peerUrls, Date.now()), name: '', peerUrls, clientUrls: [], isLearner };
-    if (!isLearner) this.checkQuorumAfter(1);
-    await this.proposeConfChange(isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, m.id, m);
-    return { header: this.header(), member: m, members: this.membership.list() };
+  memberAdd(peerUrls: string[], isLearner: boolean): Promise<MemberChange> {
+    return this.changes.add(peerUrls, isLearner);
   }
 
-  async memberRemove(id: bigint): Promise<MemberChange> {
-    const m = this.membership.get(id);
-    if (m !== undefined && !m.isLearner) this.checkQuorumAfter(-1, id);
-    await this.proposeConfChange(ConfChangeType.RemoveNode, id, undefined);
-    return { header: this.header(), member: m, members: this.membership.list() };
+  memberRemove(id: bigint): Promise<MemberChange> {
+    return this.changes.remove(id);
   }
 
-  async memberUpdate(id: bigint, peerUrls: string[]): Promise<MemberChange> {
-    if (!validPeerUrls(peerUrls)) throw new ServerError('memberBadUrls');
-    const m = this.membership.get(id);
-    if (m === undefined) throw new ServerError('memberNotFound');
-    await this.proposeConfChange(ConfChangeType.UpdateNode, id, { ...m, peerUrls });
-    return { header: this.header(), member: this.membership.get(id), members: this.membership.list() };
+  memberUpdate(id: bigint, peerUrls: string[]): Promise<MemberChange> {
+    return this.changes.update(id, peerUrls);
   }
 
-  /** MemberPromote: a learner becomes a voter once it holds (nearly) the leader's whole log. */
-  async memberPromote(id: bigint): Promise<MemberChange> {
-    const m = this.membership.get(id);
-    if (m === undefined) throw new ServerError('memberNotFound');
-    if (!m.isLearner) throw new ServerError('memberNotLearner');
-    if (!this.learnerInSync(id)) throw new ServerError('learnerNotReady');
-    await this.proposeConfChange(ConfChangeType.AddNode, id, { ...m, isLearner: false }, true);
-    return { header: this.header(), member: this.membership.get(id), members: this.membership.list() };
-  }
-
-  /**
-   * etcd's readiness rule for a promotion, decided by the leader: the learner's match index is
-   * within 90% of the leader's. A follower cannot see progress and answers "not ready".
-   */
-  private learnerInSync(id: bigint): boolean {
-    const r = this.raft.node.raft;
-    if (r.state !== 'StateLeader') return false;
-    const pr = r.trk.progress.get(nodeId(id));
-    const last = r.raftLog.lastIndex();
-    return pr !== undefined && pr.match >= Math.floor(last * 0.9);
-  }
-
-  /**
-   * --strict-reconfig-check: a change of the voters by `delta` must leave enough started voters
-   * (this member and the peers the transport reaches) for a quorum of the new configuration.
-   * As in etcd, a member alone may always add a second one (how a cluster grows from one).
-   */
-  private checkQuorumAfter(delta: 1 | -1, removing?: bigint): void {
-    if (this.cfg.strictReconfigCheck === false) return;
-    const voters = this.membership.list().filter((m) => !m.isLearner).length + delta;
-    if (delta === 1 && voters === 2) return;
-    const started = 1 + this.peers.activePeers() - (removing !== undefined && removing !== this.memberId && this.peers.isActive(removing) ? 1 : 0);
-    if (started < Math.floor(voters / 2) + 1) throw new ServerError('notEnoughStartedMembers');
-  }
-
-  private async proposeConfChange(type: ConfChangeType, id: bigint, member: MemberInfo | undefined, promote = false): Promise<void> {
-    if (this.stopped) throw new ServerError('stopped');
-    const reqId = this.ids.next();
-    const done = this.confWaiters.register(reqId);
-    const json = member === undefined ? '' : promote ? promotionContext(memberToJson(member)) : memberToJson(member);
-    try {
-      this.raft.node.proposeConfChange({ id: reqId, type, nodeId: nodeId(id), context: Buffer.from(json) });
-    } catch (err) {
-      this.confWaiters.reject(reqId, err instanceof ProposalDroppedError ? new ServerError('noLeader') : (err as Error));
-    }
-    this.scheduleReady();
-    const refused = await done;
-    if (refused !== undefined) throw new ServerError(refused);
+  memberPromote(id: bigint): Promise<MemberChange> {
+    return this.changes.promote(id);
   }
 
   // ---- EtcdServerApi ----------------------------------------------------------------------
@@ -890,7 +822,7 @@ export class EtcdServer implements EtcdServerApi {
     for (const t of this.timers) clearInterval(t);
     const stopped = new ServerError('stopped');
     this.waiters.rejectAll(stopped);
-    this.confWaiters.rejectAll(stopped);
+    this.changes.waiters.rejectAll(stopped);
     this.reads.failAll(stopped);
     await this.processing.catch(() => undefined);
     await this.peers.close();
@@ -899,34 +831,4 @@ export class EtcdServer implements EtcdServerApi {
     await this.raft.wal.close();
     await this.backend.close();
   }
-}
-
-/** The db bytes of a backend snapshot stream, without its SHA-256 trailer (the transport adds its own). */
-async function* withoutDigest(stream: Readable, dbSize: number): AsyncGenerator<Uint8Array> {
-  let left = dbSize;
-  for await (const chunk of stream) {
-    const b = chunk as Buffer;
-    if (left <= 0) break;
-    const part = b.length > left ? b.subarray(0, left) : b;
-    left -= part.length;
-    yield part;
-  }
-}
-
-/**
- * A member that stopped between saving a snapshot from the leader and installing its database
- * restarts with a backend older than the snapshot: the saved database is installed now (etcd's
- * recoverSnapshotBackend). Without it the member cannot serve: its data would miss entries.
- */
-async function installSavedDatabase(cfg: ServerConfig, booted: BootedRaft, backend: Backend, log: Logger): Promise<void> {
-  const at = booted.snapshot?.metadata.index ?? 0;
-  const ci = backend.consistentIndex().index;
-  if (at === 0 || ci >= at) return;
-  const file = dbFileOf(cfg, at);
-  if (!existsSync(file)) {
-    await backend.close();
-    throw new Error(`the backend (consistent index ${ci}) is older than the raft snapshot at index ${at}, and that snapshot's database ${file} is missing`);
-  }
-  log.info('installing the snapshot database saved before the restart', { 'snapshot-index': at, 'consistent-index': ci, file });
-  await backend.replaceWith(file);
 }
