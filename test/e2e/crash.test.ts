@@ -9,21 +9,15 @@ import { kvService } from '../../server/src/pb/services.js';
 import type { etcdserverpb } from '../../server/src/pb/index.js';
 import { toSafeNumber } from '../../server/src/util/index.js';
 import { MemberProcess } from './cluster-process.js';
+import { prng } from '../support/prng.js';
 
 const SEED = Number(process.env['CAIRN_E2E_SEED'] ?? Date.now() % 1_000_000);
 console.log(`crash.test seed: ${SEED} (replay with CAIRN_E2E_SEED=${SEED})`);
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed. */
 function rng(seed: number): (lo: number, hi: number) => number {
-  let a = seed >>> 0;
-  return (lo, hi) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const r = ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    return lo + Math.floor(r * (hi - lo + 1));
-  };
+  const next = prng(seed);
+  return (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
 }
 const random = rng(SEED);
 

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkHistory, type Operation } from './index.js';
-import { rng, simulate } from './simulate.js';
+import { prng as rng } from '../../support/prng.js';
+import { simulate } from './simulate.js';
 
 const SEEDS = 60;
 const MUTATION_SEEDS = 25;

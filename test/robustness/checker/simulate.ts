@@ -3,18 +3,8 @@
 // a global revision counter; its call and return are spread randomly around T (never
 // overlapping the same client's other operations), and some outcomes are dropped as unknown.
 import type { CasExpect, Input, Operation, Output } from './history.js';
+import { prng as rng } from '../../support/prng.js';
 
-/** A small seeded generator (mulberry32), so a failing seed replays. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SimOptions {
   readonly seed: number;

@@ -10,6 +10,7 @@ import { authpb } from '../../../server/src/pb/index.js';
 import { Wal } from '../../../server/src/wal/index.js';
 import { etcdctl } from '../../e2e/cluster-process.js';
 import { PEER, memberConfig, started, withDir } from './helpers.js';
+import { prng } from '../../support/prng.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 
@@ -26,17 +27,6 @@ async function saveSnapshot(s: EtcdServer, file: string): Promise<void> {
   await finished(out);
 }
 
-/** A small deterministic PRNG (mulberry32): a failing seed replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Random history: puts (some on leases), deletes of keys and ranges, txns; then a compaction. */
 async function randomHistory(s: EtcdServer, seed: number): Promise<{ compactedAt: number; leases: bigint[] }> {

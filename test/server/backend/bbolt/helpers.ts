@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prng } from '../../../support/prng.js';
 
 export type Pairs = [Buffer, Buffer][];
 export interface BucketData {
@@ -16,14 +17,8 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 
 /** A small seeded PRNG (mulberry32), so a failing case can be replayed from its seed. */
 export function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n;
-  };
+  const next = prng(seed);
+  return (n: number) => next() * n;
 }
 
 export function randomBytes(rand: (n: number) => number, len: number): Buffer {
