@@ -1,4 +1,5 @@
 import type { Index, RawNode, ReadState } from '../raft/index.js';
+import { failpointOn } from '../util/index.js';
 import { ServerError } from './errors.js';
 
 interface Batch {
@@ -29,6 +30,8 @@ export class ReadIndexer {
 
   /** Resolves once a read may be served linearizably from local state. */
   wait(): Promise<void> {
+    // UNSAFE, TEST ONLY: serve "linearizable" reads from whatever this member has applied.
+    if (failpointOn('unsafeFollowerLocalRead')) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
       if (this.scheduled) return;

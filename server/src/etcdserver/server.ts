@@ -286,6 +286,7 @@ export class EtcdServer implements EtcdServerApi {
     failpoint('raftBeforeInstallSnapshot');
     await this.store.restore((rebuild) =>
       this.backend.replaceWith(file, () => {
+        failpoint('raftAfterSnapshotSwap');
         this.lessor.recover(this.backend);
         this.authStore.recover();
         rebuild();
@@ -317,6 +318,7 @@ export class EtcdServer implements EtcdServerApi {
         } else if (e.type !== EntryType.Normal) this.applyConfChange(e, false); // raft's config lives in memory
         this.appliedIndex = e.index;
       }
+      if (done !== undefined) failpoint('applyBeforeConsistentIndex');
     } finally {
       // Once per Ready, not per entry: no backend commit can run inside this synchronous loop,
       // so the index lands in the same batch as every effect before it. After a failure it

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Backend } from '../backend/index.js';
 import { type Index, type RawNode, type Snapshot, index } from '../raft/index.js';
-import { type Logger, fsyncDir, hex16, tracer } from '../util/index.js';
+import { type Logger, failpoint, fsyncDir, hex16, tracer } from '../util/index.js';
 import type { BootedRaft } from './bootstrap.js';
 import { type ServerConfig, snapDir } from './config.js';
 
@@ -96,7 +96,9 @@ export class Snapshots {
   private async take(snap: Snapshot): Promise<void> {
     const at = snap.metadata.index;
     await this.backend.commit();
+    failpoint('snapBeforeSave');
     await this.persist(snap);
+    failpoint('snapBeforeWalRelease');
     const storage = this.raft.raftStorage;
     const compactTo = at - this.cfg.snapshotCatchUpEntries;
     if (compactTo > storage.firstIndex()) storage.compact(index(compactTo));
@@ -109,6 +111,7 @@ export class Snapshots {
 
   private async persist(snap: Snapshot): Promise<void> {
     await this.raft.snapshotter.save(snap);
+    failpoint('snapAfterSave');
     await this.raft.wal.saveSnapshot({ index: snap.metadata.index, term: snap.metadata.term, confState: snap.metadata.confState });
   }
 }

@@ -48,6 +48,7 @@ async function deleteSuperseded(core: StoreCore, rev: number, keep: RevisionSet,
     if (keys.length < batch || last === undefined) return removed;
     const r = decodeRevisionKey(last).rev;
     start = encodeRevisionKey({ main: r.main, sub: r.sub + 1 });
+    failpoint('compactAfterBatch');
     await yieldToLoop();
   }
 }

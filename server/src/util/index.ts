@@ -1,6 +1,6 @@
 export { CairnError, assertNever, errorMessage } from './errors.js';
 export { type Int64Like, IntegerRangeError, clampToSafeNumber, toSafeNumber, toUint64, toLong, longOf, hex16, hex8 } from './uint64.js';
-export { type FailpointAction, FailpointError, enableFailpoint, disableFailpoint, failpoint } from './failpoint.js';
+export { type FailpointAction, FailpointError, enableFailpoint, disableFailpoint, failpoint, failpointOn } from './failpoint.js';
 export { type Tracer, tracer } from './trace.js';
 export { crc32c } from './crc32c.js';
 export { fsyncDir } from './fs.js';

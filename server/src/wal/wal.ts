@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, ftruncateSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type Index, encodeHardState, index, isEmptyHardState, mustSync, term } from '../raft/index.js';
-import { failpoint, fsyncDir, tracer } from '../util/index.js';
+import { failpoint, failpointOn, fsyncDir, tracer } from '../util/index.js';
 import { DirLock } from './dir-lock.js';
 import { WalExistsError, WalInvalidSaveError, WalSnapshotNotFoundError, WalUnusableError } from './errors.js';
 import { FrameWriter } from './frame-writer.js';
@@ -16,6 +16,9 @@ import type { WalContents, WalOptions, WalSnapshot } from './types.js';
 const trace = tracer('wal');
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+/** TEST ONLY (`unsafeAckBeforeFsync`): how long saved frames stay in memory before they are written. */
+const UNSAFE_WRITE_DELAY_MS = 200;
 
 interface WalInit {
   dir: string;
@@ -65,6 +68,9 @@ export class Wal {
   private unusable: Error | undefined;
   /** Whether a write since the last fsync was not synced (close must sync it). */
   private unsynced = false;
+  /** TEST ONLY (`unsafeAckBeforeFsync`): frames reported saved but still only in memory. */
+  private late: { offset: number; data: Uint8Array }[] = [];
+  private lateTimer: NodeJS.Timeout | undefined;
   /** The torn tail open truncated, if any, for the caller to log. */
   readonly repairedTail: TornTail | undefined;
 
@@ -230,6 +236,7 @@ export class Wal {
   async close(): Promise<void> {
     if (this.unusable instanceof ClosedMarker) return;
     try {
+      if (this.unusable === undefined) this.writeLate();
       if (this.unusable === undefined && this.unsynced) fsyncSync(this.fd);
     } finally {
       this.unusable = new ClosedMarker(`wal ${this.dir} is closed`);
@@ -245,6 +252,8 @@ export class Wal {
 
   private write(data: Uint8Array, sync: boolean): void {
     failpoint('walBeforeWrite');
+    if (failpointOn('unsafeAckBeforeFsync')) return this.holdUnsafely(data);
+    if (this.late.length > 0) this.writeLate();
     writeFully(this.fd, data, this.tail);
     this.tail += data.length;
     if (this.tail >= this.segmentBytes / 2) this.pipeline.prepare();
@@ -258,9 +267,39 @@ export class Wal {
     failpoint('walAfterFsync');
   }
 
+  /**
+   * UNSAFE, TEST ONLY (`unsafeAckBeforeFsync`): keeps the frames in memory and returns as if they
+   * were durable; they are written and fsynced about UNSAFE_WRITE_DELAY_MS later, so a kill -9
+   * before that loses them (skipping only the fsync would not: the page cache survives kill -9).
+   */
+  private holdUnsafely(data: Uint8Array): void {
+    this.late.push({ offset: this.tail, data: data.slice() });
+    this.tail += data.length;
+    if (this.tail >= this.segmentBytes / 2) this.pipeline.prepare();
+    this.lateTimer ??= setTimeout(() => {
+      this.lateTimer = undefined;
+      if (this.unusable !== undefined) return;
+      try {
+        this.guard(() => this.writeLate());
+      } catch (e) {
+        trace('late write failed: %s', e instanceof Error ? e.message : String(e));
+      }
+    }, UNSAFE_WRITE_DELAY_MS);
+    this.lateTimer.unref();
+  }
+
+  /** Writes and fsyncs the frames holdUnsafely kept back (nothing to do on the normal path). */
+  private writeLate(): void {
+    if (this.late.length === 0) return;
+    for (const f of this.late.splice(0)) writeFully(this.fd, f.data, f.offset);
+    fdatasyncSync(this.fd);
+    this.unsynced = false;
+  }
+
   /** Ends the current segment at its last frame and starts the next one. */
   private cut(): void {
     failpoint('walBeforeCut');
+    this.writeLate();
     ftruncateSync(this.fd, this.tail);
     fsyncSync(this.fd);
     this.unsynced = false;
