@@ -93,6 +93,8 @@ export interface StartOptions {
   readonly name?: string;
   /** Runs once before the first launch, given where the member will live (e.g. to restore a snapshot there). */
   readonly prepare?: (m: { dataDir: string; name: string; peerUrl: string }) => Promise<void>;
+  /** More client URLs to listen on beside the cleartext one that health checks use (e.g. an https one). */
+  readonly extraClientUrls?: readonly string[];
 }
 
 /**
@@ -104,6 +106,7 @@ export class MemberProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   private extraArgs: readonly string[] = [];
+  private extraClientUrls: readonly string[] = [];
   private clientPort = 0;
   private peerPort = 0;
   /** The last ~64 KiB of the member's stderr, for failure messages. */
@@ -119,6 +122,7 @@ export class MemberProcess {
   /** Starts a fresh member of the given kind and waits until it is healthy. */
   static async start(kind: MemberKind, opts: StartOptions = {}): Promise<MemberProcess> {
     const m = new MemberProcess(kind, opts.name ?? (kind === 'cairn' ? 'm1' : 'e1'));
+    m.extraClientUrls = opts.extraClientUrls ?? [];
     m.clientPort = await freePort();
     m.peerPort = await freePort();
     await opts.prepare?.({ dataDir: m.dataDir, name: m.name, peerUrl: `http://127.0.0.1:${m.peerPort}` });
@@ -203,7 +207,7 @@ export class MemberProcess {
     const common = [
       '--name', this.name,
       '--data-dir', this.dataDir,
-      '--listen-client-urls', client,
+      '--listen-client-urls', [client, ...this.extraClientUrls].join(','),
       '--advertise-client-urls', client,
       '--listen-peer-urls', peer,
       '--initial-advertise-peer-urls', peer,

@@ -36,3 +36,19 @@ export function makeLeaf(ca: Ca, cn: string): Leaf {
   openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', `${base}.crt`, '-days', '2', '-extfile', ext], ca.dir);
   return { certFile: `${base}.crt`, keyFile: `${base}.key` };
 }
+
+/** A CRL signed by `ca` listing `revoked` (an empty list makes a valid CRL that revokes nothing). */
+export function makeCrl(ca: Ca, revoked: readonly Leaf[]): string {
+  const cnf = path.join(ca.dir, 'ca.cnf');
+  const db = path.join(ca.dir, 'index.txt');
+  fs.writeFileSync(db, '');
+  fs.writeFileSync(path.join(ca.dir, 'crlnumber'), '01\n');
+  fs.writeFileSync(
+    cnf,
+    ['[ca]', 'default_ca = ca_default', '[ca_default]', `database = ${db}`, `crlnumber = ${path.join(ca.dir, 'crlnumber')}`, 'default_md = sha256', 'default_crl_days = 2', `certificate = ${ca.certFile}`, `private_key = ${ca.keyFile}`, ''].join('\n'),
+  );
+  for (const leaf of revoked) openssl(['ca', '-config', cnf, '-revoke', leaf.certFile], ca.dir);
+  const crl = path.join(ca.dir, `crl-${fs.readdirSync(ca.dir).length}.pem`);
+  openssl(['ca', '-config', cnf, '-gencrl', '-out', crl], ca.dir);
+  return crl;
+}

@@ -5,11 +5,12 @@ import { type CallContext, GrpcError, Status } from './grpc/index.js';
 
 /**
  * Who a call acts as: the user of the auth token the client sent in its `token` metadata (etcd's
- * clients; the JSON gateway passes `Authorization` the same way). Undefined with auth off or no
- * token; an invalid or expired token is refused ("invalid auth token").
+ * clients; the JSON gateway passes `Authorization` the same way), else the common name of the
+ * client's verified TLS certificate. Undefined with auth off or neither; an invalid or expired
+ * token is refused ("invalid auth token").
  */
 export function userOf(server: EtcdServerApi, call: CallContext): Promise<RequestUser | undefined> {
-  return server.userOf(call.header('token') ?? call.header('authorization'));
+  return server.userOf(call.header('token') ?? call.header('authorization'), call.commonName);
 }
 
 /** Refuses the call unless its user holds role root (auth on): membership changes. */

@@ -118,7 +118,9 @@ export class AuthStore {
   async checkPassword(name: string, password: string): Promise<number> {
     if (!this.enabled) throw new AuthError('authNotEnabled');
     const u = this.tables.getUser(name);
-    if (u === undefined || u.options?.noPassword === true) throw new AuthError('authFailed');
+    if (u === undefined) throw new AuthError('authFailed');
+    // A user made for certificate auth has no password to check (etcd says so, with code Unknown).
+    if (u.options?.noPassword === true) throw new AuthError('noPasswordUser');
     const rev = this.rev;
     if (!(await this.hasher.verifyAsync(password, u.password))) throw new AuthError('authFailed');
     return rev;

@@ -2,6 +2,7 @@ import { ConfigError } from './errors.js';
 import { parseFlagValue, parseUrls, type FlagValue } from './flag-values.js';
 import { FLAGS, FLAG_BY_NAME } from './flags.js';
 import { parseGoDuration } from './duration.js';
+import { validateTls } from './tls-config.js';
 import {
   DEFAULT_QUOTA_BYTES,
   MAX_SUGGESTED_QUOTA_BYTES,
@@ -12,14 +13,12 @@ import {
   type MemberConfig,
   type NotSupported,
   type TlsSettings,
+  type Warning,
 } from './member-config.js';
 
+export type { Warning } from './member-config.js';
+
 /** Something to log once the logger exists (the logger's own settings come from the config). */
-export interface Warning {
-  readonly level: 'info' | 'warn';
-  readonly msg: string;
-  readonly fields: Readonly<Record<string, unknown>>;
-}
 
 /** etcd's ceiling for --election-timeout. */
 const MAX_ELECTION_MS = 50_000;
@@ -97,6 +96,9 @@ export function buildMemberConfig(given: ReadonlyMap<string, FlagValue>, configF
     clientTls: tls(s, { certFile: 'cert-file', keyFile: 'key-file', trustedCaFile: 'trusted-ca-file', clientCertAuth: 'client-cert-auth', autoTls: 'auto-tls', crlFile: 'client-crl-file', allowedHostname: 'client-cert-allowed-hostname' }),
     peerTls: tls(s, { certFile: 'peer-cert-file', keyFile: 'peer-key-file', trustedCaFile: 'peer-trusted-ca-file', clientCertAuth: 'peer-client-cert-auth', autoTls: 'peer-auto-tls', crlFile: 'peer-crl-file', allowedHostname: 'peer-cert-allowed-hostname', allowedCn: 'peer-cert-allowed-cn' }),
     cipherSuites: s.list('cipher-suites'),
+    tlsMinVersion: s.str('tls-min-version') as MemberConfig['tlsMinVersion'],
+    tlsMaxVersion: s.str('tls-max-version') as MemberConfig['tlsMaxVersion'],
+    selfSignedCertValidityYears: s.num('self-signed-cert-validity'),
     log: logSettings(s, warnings),
     experimental: {
       initialCorruptCheck: s.bool('experimental-initial-corrupt-check'),
@@ -111,7 +113,7 @@ export function buildMemberConfig(given: ReadonlyMap<string, FlagValue>, configF
     explicit: new Set(given.keys()),
     notSupported,
   };
-  validate(config, s);
+  validate(config, s, warnings);
   return config;
 }
 
@@ -216,7 +218,7 @@ function logSettings(s: Settings, warnings: Warning[]): LogSettings {
   return { level, format: s.str('log-format') === 'console' ? 'console' : 'json', outputs: [...new Set(outputs)] };
 }
 
-function validate(c: MemberConfig, s: Settings): void {
+function validate(c: MemberConfig, s: Settings, warnings: Warning[]): void {
   if (c.heartbeatMs <= 0) throw new ConfigError('--heartbeat-interval must be greater than 0');
   if (c.electionMs < 5 * c.heartbeatMs) {
     throw new ConfigError(`--election-timeout[${c.electionMs}ms] must be at least 5 times --heartbeat-interval[${c.heartbeatMs}ms]`);
@@ -231,4 +233,5 @@ function validate(c: MemberConfig, s: Settings): void {
   // restarted member ignores it, as etcd's does): the member checks it when it bootstraps.
   if (c.auth.bcryptCost < 4 || c.auth.bcryptCost > 31) throw new ConfigError(`--bcrypt-cost ${c.auth.bcryptCost} is outside 4..31`);
   if (c.maxRequestBytes === 0) throw new ConfigError('--max-request-bytes must be greater than 0');
+  validateTls(c, warnings);
 }

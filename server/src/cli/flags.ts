@@ -35,7 +35,6 @@ function flag(group: FlagGroup, name: string, kind: FlagKind, def: string, help:
   return { name, kind, def, group, help, support: 'yes', ...extra };
 }
 
-const TLS_LATER: Extra = { support: 'later', why: 'TLS is not built yet' };
 const DISCOVERY_LATER: Extra = { support: 'later', why: 'discovery is not built yet' };
 
 const GENERAL: FlagSpec[] = [
@@ -90,27 +89,27 @@ const CLUSTERING: FlagSpec[] = [
 ];
 
 const SECURITY: FlagSpec[] = [
-  flag('security', 'cert-file', 'string', '', 'Certificate for client connections.', TLS_LATER),
-  flag('security', 'key-file', 'string', '', 'Key of the client certificate.', TLS_LATER),
-  flag('security', 'client-cert-auth', 'bool', 'false', 'Require clients to present a certificate signed by --trusted-ca-file.', TLS_LATER),
-  flag('security', 'client-crl-file', 'string', '', 'Revoked client certificates.', TLS_LATER),
-  flag('security', 'client-cert-allowed-hostname', 'string', '', 'Hostname a client certificate must carry.', TLS_LATER),
-  flag('security', 'trusted-ca-file', 'string', '', 'CA that signs client certificates.', TLS_LATER),
-  flag('security', 'auto-tls', 'bool', 'false', 'Serve clients with a generated self-signed certificate.', TLS_LATER),
+  flag('security', 'cert-file', 'string', '', 'Certificate for client connections.'),
+  flag('security', 'key-file', 'string', '', 'Key of the client certificate.'),
+  flag('security', 'client-cert-auth', 'bool', 'false', 'Require clients to present a certificate signed by --trusted-ca-file.'),
+  flag('security', 'client-crl-file', 'string', '', 'Revoked client certificates.'),
+  flag('security', 'client-cert-allowed-hostname', 'string', '', 'Hostname a client certificate must carry.'),
+  flag('security', 'trusted-ca-file', 'string', '', 'CA that signs client certificates.'),
+  flag('security', 'auto-tls', 'bool', 'false', 'Serve clients with a generated self-signed certificate.'),
   flag('security', 'peer-cert-file', 'string', '', 'Certificate for peer connections.'),
   flag('security', 'peer-key-file', 'string', '', 'Key of the peer certificate.'),
   flag('security', 'peer-client-cert-auth', 'bool', 'false', 'Require peers to present a certificate signed by --peer-trusted-ca-file.'),
   flag('security', 'peer-trusted-ca-file', 'string', '', 'CA that signs peer certificates.'),
   flag('security', 'peer-cert-allowed-cn', 'string', '', 'Common name a peer certificate must carry.'),
-  flag('security', 'peer-cert-allowed-hostname', 'string', '', 'Hostname a peer certificate must carry.', TLS_LATER),
-  flag('security', 'peer-auto-tls', 'bool', 'false', 'Talk to peers with a generated self-signed certificate.', TLS_LATER),
-  flag('security', 'peer-crl-file', 'string', '', 'Revoked peer certificates.', TLS_LATER),
-  flag('security', 'self-signed-cert-validity', 'uint', '1', 'Years a generated certificate is valid for.', TLS_LATER),
-  flag('security', 'cipher-suites', 'list', '', 'Comma-separated TLS cipher suites; empty means the defaults.', TLS_LATER),
-  flag('security', 'tls-min-version', 'enum', 'TLS1.2', 'Lowest TLS version accepted.', { choices: ['TLS1.2', 'TLS1.3'], ...TLS_LATER }),
-  flag('security', 'tls-max-version', 'enum', '', 'Highest TLS version accepted; empty means the newest.', { choices: ['', 'TLS1.2', 'TLS1.3'], ...TLS_LATER }),
+  flag('security', 'peer-cert-allowed-hostname', 'string', '', 'Hostname a peer certificate must carry.'),
+  flag('security', 'peer-auto-tls', 'bool', 'false', 'Talk to peers with a generated self-signed certificate.'),
+  flag('security', 'peer-crl-file', 'string', '', 'Revoked peer certificates.'),
+  flag('security', 'self-signed-cert-validity', 'uint', '1', 'Years a generated certificate is valid for.'),
+  flag('security', 'cipher-suites', 'list', '', 'Comma-separated TLS cipher suites; empty means the defaults.'),
+  flag('security', 'tls-min-version', 'enum', 'TLS1.2', 'Lowest TLS version accepted.', { choices: ['TLS1.2', 'TLS1.3'] }),
+  flag('security', 'tls-max-version', 'enum', '', 'Highest TLS version accepted; empty means the newest.', { choices: ['', 'TLS1.2', 'TLS1.3'] }),
   flag('security', 'host-whitelist', 'list', '*', 'Hosts allowed in HTTP Host headers (DNS rebinding protection); "*" allows all.', { support: 'later', why: 'Host header checks are not built yet' }),
-  flag('security', 'experimental-peer-skip-client-san-verification', 'bool', 'false', 'Skip checking the SAN of peer client certificates.', TLS_LATER),
+  flag('security', 'experimental-peer-skip-client-san-verification', 'bool', 'false', 'Skip checking that a peer\'s client certificate names its address (Cairn does not make that check, so this changes nothing).'),
 ];
 
 const AUTH: FlagSpec[] = [

@@ -75,7 +75,13 @@ export interface MemberConfig {
   readonly auth: { readonly token: string; readonly bcryptCost: number; readonly tokenTtlSeconds: number };
   readonly clientTls: TlsSettings;
   readonly peerTls: TlsSettings;
+  /** Go's names, as given (see cipher-suites.ts). */
   readonly cipherSuites: readonly string[];
+  readonly tlsMinVersion: 'TLS1.2' | 'TLS1.3';
+  /** Empty: the newest Node offers. */
+  readonly tlsMaxVersion: '' | 'TLS1.2' | 'TLS1.3';
+  /** Years a certificate made by --auto-tls / --peer-auto-tls is valid for. */
+  readonly selfSignedCertValidityYears: number;
   readonly log: LogSettings;
   readonly experimental: {
     readonly initialCorruptCheck: boolean;
@@ -96,3 +102,10 @@ export interface MemberConfig {
 export const DEFAULT_QUOTA_BYTES = 2 * 1024 ** 3;
 /** etcd warns above this quota; so do we. */
 export const MAX_SUGGESTED_QUOTA_BYTES = 8 * 1024 ** 3;
+
+/** Something about the settings worth logging at startup (an ignored flag, a deprecated one...). */
+export interface Warning {
+  readonly level: 'info' | 'warn';
+  readonly msg: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}

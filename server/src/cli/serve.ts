@@ -1,9 +1,4 @@
-import http from 'node:http';
-import http2 from 'node:http2';
-import { Gateway, type GrpcMetrics, gatewayMethods, registerServices, maxReceiveBytes } from '../api/index.js';
-import { GrpcServer } from '../api/grpc/index.js';
-import { serveHttp } from '../api/http/endpoints.js';
-import { answerBadRequestsAsGo, listenMux } from '../api/http/mux.js';
+import type { GrpcMetrics } from '../api/index.js';
 import { type TokenOptions, parseTokenOptions } from '../auth/index.js';
 import { DEFAULTS, EtcdServer, type ServerConfig, type TransportFactory } from '../etcdserver/index.js';
 import { type PeerTlsOptions, createPeerTransport } from '../transport/index.js';
@@ -13,7 +8,8 @@ import { ConfigError } from './errors.js';
 import type { Io } from './io.js';
 import type { Logger } from './logger.js';
 import type { MemberConfig } from './member-config.js';
-import { cairnVersion } from './version.js';
+import { type Closer, listenClientUrl, listenMetricsUrl } from './client-listeners.js';
+import { clientTlsOf, peerTlsOf } from './tls-config.js';
 
 /** What serving gets besides its settings. */
 export interface ServeIo extends Io {
@@ -23,7 +19,7 @@ export interface ServeIo extends Io {
 }
 
 /**
- * Refuses settings that parse but that Cairn cannot serve yet (TLS, discovery, ...), naming each,
+ * Refuses settings that parse but that Cairn cannot serve yet (discovery, ...), naming each,
  * rather than starting a member that silently does something else than asked.
  */
 export function refuseUnsupported(config: MemberConfig): void {
@@ -31,13 +27,6 @@ export function refuseUnsupported(config: MemberConfig): void {
   if (notYet.length === 0) return;
   const list = notYet.map((n) => `--${n.flag} (${n.why})`).join(', ');
   throw new ConfigError(`not supported yet: ${list}`);
-}
-
-/** Peer TLS from --peer-cert-file and friends; none without a certificate. */
-function peerTlsOf(c: MemberConfig): PeerTlsOptions | undefined {
-  const t = c.peerTls;
-  if (t.certFile === '' && t.keyFile === '') return undefined;
-  return { certFile: t.certFile, keyFile: t.keyFile, trustedCaFile: t.trustedCaFile, clientCertAuth: t.clientCertAuth, allowedCn: t.allowedCn };
 }
 
 /** `{ peerTls }` when there is one (the config has no room for an explicit undefined). */
@@ -54,8 +43,8 @@ function authTokenOf(c: MemberConfig): TokenOptions {
   }
 }
 
-/** The member's settings from the command line's. */
-export function serverConfig(c: MemberConfig): ServerConfig {
+/** The member's settings from the command line's (peer TLS as resolved by peerTlsOf). */
+export function serverConfig(c: MemberConfig, peerTls: PeerTlsOptions | undefined): ServerConfig {
   return {
     name: c.name,
     dataDir: c.dataDir,
@@ -77,7 +66,7 @@ export function serverConfig(c: MemberConfig): ServerConfig {
     strictReconfigCheck: c.strictReconfigCheck,
     preVote: c.preVote,
     auth: { token: authTokenOf(c), tokenTtlMs: c.auth.tokenTtlSeconds * 1000, bcryptCost: c.auth.bcryptCost },
-    ...withPeerTls(peerTlsOf(c)),
+    ...withPeerTls(peerTls),
     snapshotCatchUpEntries: c.experimental.snapshotCatchUpEntries,
     autoCompactionMode: c.autoCompaction.mode,
     autoCompactionRetention: c.autoCompaction.mode === 'periodic' ? c.autoCompaction.retentionMs : c.autoCompaction.retentionRevisions,
@@ -95,60 +84,14 @@ export async function serve(config: MemberConfig, io: ServeIo): Promise<number> 
   const peerTls = peerTlsOf(config);
   const transport: TransportFactory = ({ memberId, clusterId, registry }, handler) =>
     createPeerTransport({ memberId, clusterId, listenUrls: config.listenPeerUrls, handler, metrics: { registry }, logger: log, ...(peerTls === undefined ? {} : { tls: peerTls }) });
-  const member = await EtcdServer.start(serverConfig(config), { logger: log, transport });
+  const member = await EtcdServer.start(serverConfig(config, peerTls), { logger: log, transport });
   log.info('member started', { name: config.name, 'data-dir': config.dataDir, 'local-member-id': member.memberId.toString(16), 'cluster-id': member.clusterId.toString(16) });
-  const httpOpts = { cairnVersion: cairnVersion() };
-  const closers: (() => Promise<void>)[] = [];
+  const closers: Closer[] = [];
   try {
-    for (const raw of config.listenClientUrls) {
-      const url = new URL(raw);
-      const h2 = http2.createServer({ maxSessionMemory: 64 });
-      // etcd's JSON gateway (POST /v3/...) answers the same methods as gRPC, before the plain endpoints.
-      const gateway = new Gateway(
-        gatewayMethods(member, { maxRequestBytes: config.maxRequestBytes, maxTxnOps: config.maxTxnOps, progressNotifyIntervalMs: config.experimental.watchProgressNotifyIntervalMs }, grpcCounters(member)),
-        { maxReceiveBytes: maxReceiveBytes({ maxRequestBytes: config.maxRequestBytes }) },
-      );
-      const h1 = http.createServer((req, res) => {
-        if (gateway.handle(req, res)) return;
-        if (!serveHttp(member, httpOpts, req, res)) {
-          res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-          res.end('404 page not found\n');
-        }
-      });
-      answerBadRequestsAsGo(h1);
-      const grpc = new GrpcServer({
-        server: h2,
-        maxReceiveMessageLength: maxReceiveBytes({ maxRequestBytes: config.maxRequestBytes }),
-        keepaliveMinTimeMs: config.grpcKeepaliveMinTimeMs,
-        keepaliveTimeMs: config.grpcKeepaliveIntervalMs,
-        keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
-      });
-      registerServices(
-        grpc,
-        member,
-        { maxRequestBytes: config.maxRequestBytes, maxTxnOps: config.maxTxnOps, progressNotifyIntervalMs: config.experimental.watchProgressNotifyIntervalMs },
-        grpcCounters(member),
-      );
-      const mux = await listenMux(url.hostname, Number(url.port || 2379), h2, h1);
-      closers.push(async () => {
-        await mux.close();
-        await grpc.close();
-        h1.closeAllConnections();
-      });
-      log.info('serving client traffic insecurely; this is strongly discouraged!', { address: `${url.hostname}:${mux.port}` });
-    }
-    for (const raw of config.listenMetricsUrls) {
-      const url = new URL(raw);
-      const s = http.createServer((req, res) => {
-        if (!serveHttp(member, httpOpts, req, res)) {
-          res.writeHead(404);
-          res.end();
-        }
-      });
-      await new Promise<void>((resolve, reject) => s.once('error', reject).listen(Number(url.port), url.hostname, resolve));
-      closers.push(() => new Promise((resolve) => s.close(() => resolve())));
-      log.info('serving metrics', { address: raw });
-    }
+    const clientTls = clientTlsOf(config);
+    const counters = grpcCounters(member);
+    for (const raw of config.listenClientUrls) closers.push(await listenClientUrl(raw, member, config, clientTls, counters, log));
+    for (const raw of config.listenMetricsUrls) closers.push(await listenMetricsUrl(raw, member, clientTls, log));
     log.info('ready to serve client requests');
     const stoppedItself = member.whenStopped().then((reason) => ({ reason }));
     const why = await Promise.race([io.stopSignal ?? stopSignal(), stoppedItself]);

@@ -138,8 +138,11 @@ export interface EtcdServerApi {
   // Auth
   /** An Auth service request through raft (etcd 3.4 proposes the reads too); its result. */
   auth(op: AuthOp, user?: RequestUser): Promise<{ header: Header; result: AuthResult }>;
-  /** Who a client's token stands for: undefined with auth off or no token; rejects an invalid token. */
-  userOf(token: string | undefined): Promise<RequestUser | undefined>;
+  /**
+   * Who a client acts as: its token's user, else the common name of its verified TLS certificate
+   * (--client-cert-auth); undefined with auth off or neither; rejects an invalid token.
+   */
+  userOf(token: string | undefined, commonName?: string): Promise<RequestUser | undefined>;
   /** Throws unless `user` holds role root (auth on): maintenance, membership, auth management. */
   checkAdmin(user: RequestUser | undefined): void;
   /** Throws unless `user` may read [key, rangeEnd) (auth on): watches. */

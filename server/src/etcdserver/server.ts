@@ -578,10 +578,15 @@ export class EtcdServer implements EtcdServerApi {
     return { enabled: this.authStore.isEnabled(), revision: this.authStore.revision() };
   }
 
-  /** Who a client token stands for (undefined with auth off, or without a token). */
-  async userOf(token: string | undefined): Promise<RequestUser | undefined> {
-    if (!this.authStore.isEnabled() || token === undefined || token === '') return undefined;
-    return this.authStore.authInfoFromToken(token);
+  /**
+   * Who a client acts as (undefined with auth off): its token's user; without a token, the common
+   * name of the TLS certificate it was verified with, as of the current auth revision (etcd's
+   * AuthInfoFromTLS). A token wins over the certificate, and a bad token is refused, not ignored.
+   */
+  async userOf(token: string | undefined, commonName?: string): Promise<RequestUser | undefined> {
+    if (!this.authStore.isEnabled()) return undefined;
+    if (token !== undefined && token !== '') return this.authStore.authInfoFromToken(token);
+    return commonName === undefined ? undefined : { username: commonName, revision: this.authStore.revision() };
   }
 
   checkAdmin(user: RequestUser | undefined): void {

@@ -1,49 +1,27 @@
-import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
-import type { TLSSocket } from 'node:tls';
+import { type TLSSocket, checkServerIdentity } from 'node:tls';
+import { type TlsOptions, TlsFiles, readTlsMaterial, tlsProtocolOptions } from '../util/index.js';
 import { TransportError } from './errors.js';
 
 /**
  * Peer TLS (etcd's --peer-cert-file, --peer-key-file, --peer-trusted-ca-file,
- * --peer-client-cert-auth, --peer-cert-allowed-cn): the files are read when a connection is
- * made or accepted, so certificates replaced on disk are used without a restart.
+ * --peer-client-cert-auth, --peer-crl-file, --peer-cert-allowed-cn, --peer-cert-allowed-hostname;
+ * --peer-auto-tls arrives here as a generated certificate with `skipVerify`). The files are read
+ * when a connection is made or accepted, so certificates replaced on disk are used without a
+ * restart.
  */
-export interface PeerTlsOptions {
-  readonly certFile: string;
-  readonly keyFile: string;
-  /** CA that signs the other members' certificates (both ways); empty: the system's. */
-  readonly trustedCaFile?: string;
-  /** Require a certificate signed by the trusted CA from members that connect. */
-  readonly clientCertAuth?: boolean;
+export interface PeerTlsOptions extends TlsOptions {
   /** The common name a connecting member's certificate must carry. */
   readonly allowedCn?: string;
-  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
-  /** OpenSSL cipher list; empty: Node's defaults. */
-  readonly ciphers?: string;
-}
-
-/** Reads the certificate, key and CA now (a file that cannot be read is named). */
-function material(t: PeerTlsOptions): { cert: Buffer; key: Buffer; ca?: Buffer } {
-  const read = (what: string, file: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new TransportError(`cannot read peer ${what} ${file}: ${(err as Error).message}`, { cause: err });
-    }
-  };
-  const out = { cert: read('certificate', t.certFile), key: read('key', t.keyFile) };
-  return t.trustedCaFile === undefined || t.trustedCaFile === '' ? out : { ...out, ca: read('trusted CA', t.trustedCaFile) };
-}
-
-function common(t: PeerTlsOptions): { minVersion: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string } {
-  return t.ciphers === undefined || t.ciphers === '' ? { minVersion: t.minVersion ?? 'TLSv1.2' } : { minVersion: t.minVersion ?? 'TLSv1.2', ciphers: t.ciphers };
+  /** A name (DNS or IP) a connecting member's certificate must be valid for. */
+  readonly allowedHostname?: string;
 }
 
 /** Dials a peer URL: h2c for http://, HTTP/2 over TLS with this member's certificate for https://. */
 export function connectPeer(url: string, tls: PeerTlsOptions | undefined): http2.ClientHttp2Session {
   if (!url.startsWith('https:')) return http2.connect(url);
   if (tls === undefined) throw new TransportError(`peer URL ${url} is https but no peer certificate is configured (--peer-cert-file, --peer-key-file)`);
-  return http2.connect(url, { ...material(tls), ...common(tls), ALPNProtocols: ['h2'] });
+  return http2.connect(url, { ...readTlsMaterial(tls, 'peer'), ...tlsProtocolOptions(tls), ALPNProtocols: ['h2'], ...(tls.skipVerify === true ? { rejectUnauthorized: false } : {}) });
 }
 
 /** The server for one listen URL: h2c, or HTTP/2 over TLS whose certificates are re-read per connection. */
@@ -51,22 +29,35 @@ export function createPeerServer(https: boolean, tls: PeerTlsOptions | undefined
   if (!https) return http2.createServer({ settings });
   if (tls === undefined) throw new TransportError('an https peer listen URL needs --peer-cert-file and --peer-key-file');
   const verify = tls.clientCertAuth === true;
-  const server = http2.createSecureServer({ ...material(tls), ...common(tls), settings, requestCert: verify, rejectUnauthorized: verify, ALPNProtocols: ['h2'] });
+  const files = new TlsFiles(tls, 'peer');
+  const server = http2.createSecureServer({ ...files.current().options, settings, requestCert: verify, rejectUnauthorized: verify, ALPNProtocols: ['h2'] });
   // Certificates replaced on disk are picked up for the next connection.
-  server.on('connection', () => {
-    try {
-      server.setSecureContext({ ...material(tls), ...common(tls) });
-    } catch {
-      // An unreadable file mid-rotation: keep the context that worked.
-    }
+  server.prependListener('connection', () => {
+    // Before Node's own listener, which makes the TLS socket with the context current then.
+    const { options, changed } = files.current();
+    if (changed) server.setSecureContext(options);
   });
-  if (tls.allowedCn !== undefined && tls.allowedCn !== '') {
-    const cn = tls.allowedCn;
+  const refuse = peerIdentityCheck(tls);
+  if (refuse !== undefined) {
     server.on('secureConnection', (socket: TLSSocket) => {
-      const subject = socket.getPeerCertificate().subject as { CN?: string | string[] } | undefined;
-      const got = Array.isArray(subject?.CN) ? subject.CN : [subject?.CN];
-      if (!got.includes(cn)) socket.destroy();
+      if (refuse(socket)) socket.destroy();
     });
   }
   return server;
+}
+
+/** A check of the connecting member's certificate against --peer-cert-allowed-cn/-hostname; undefined: none. */
+function peerIdentityCheck(tls: PeerTlsOptions): ((socket: TLSSocket) => boolean) | undefined {
+  const cn = tls.allowedCn ?? '';
+  const host = tls.allowedHostname ?? '';
+  if (cn === '' && host === '') return undefined;
+  return (socket) => {
+    const cert = socket.getPeerCertificate();
+    if (cn !== '') {
+      const subject = cert.subject as { CN?: string | string[] } | undefined;
+      const got = Array.isArray(subject?.CN) ? subject.CN : [subject?.CN];
+      if (!got.includes(cn)) return true;
+    }
+    return host !== '' && checkServerIdentity(host, cert) !== undefined;
+  };
 }

@@ -179,8 +179,7 @@ describe('config file', () => {
     assert.equal(c.clientTls.keyFile, '/c.key');
     assert.equal(c.peerTls.clientCertAuth, true);
     assert.equal(c.peerTls.trustedCaFile, '/ca.pem');
-    // Peer TLS is served; client TLS not yet.
-    assert.deepEqual(c.notSupported.map((n) => n.flag).sort(), ['cert-file', 'key-file']);
+    assert.deepEqual(c.notSupported, []);
   });
 
   test('bad values and bad files are config errors that name the file', () => {
@@ -198,14 +197,15 @@ describe('config file', () => {
 
 describe('support and validation', () => {
   test('clustering/TLS/auth flags parse; the ones Cairn cannot serve yet are listed', () => {
-    const { config: c } = load(['--peer-cert-file', '/p.pem', '--auto-tls', '--auth-token', 'jwt,sign-method=RS256', '--discovery-srv', 'example.com', '--cipher-suites', 'a,b']);
+    const suites = 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384';
+    const { config: c } = load(['--peer-cert-file', '/p.pem', '--peer-key-file', '/p.key', '--auto-tls', '--auth-token', 'jwt,sign-method=RS256', '--discovery-srv', 'example.com', '--host-whitelist', 'a.example', '--cipher-suites', suites]);
     assert.equal(c.peerTls.certFile, '/p.pem');
     assert.equal(c.clientTls.autoTls, true);
     assert.equal(c.auth.token, 'jwt,sign-method=RS256');
-    assert.deepEqual(c.cipherSuites, ['a', 'b']);
-    assert.deepEqual(c.notSupported.map((n) => n.flag), ['auto-tls', 'cipher-suites', 'discovery-srv'].sort((a, b) => order(a) - order(b)));
+    assert.deepEqual(c.cipherSuites, suites.split(','));
+    assert.deepEqual(c.notSupported.map((n) => n.flag), ['discovery-srv', 'host-whitelist'].sort((a, b) => order(a) - order(b)));
     // Set to their defaults, they are not a problem.
-    assert.deepEqual(load(['--auto-tls=false', '--auth-token', 'simple']).config.notSupported, []);
+    assert.deepEqual(load(['--discovery-srv=', '--auth-token', 'simple']).config.notSupported, []);
   });
 
   test('--enable-v2 and --force-new-cluster are refused with a clear error; false is fine', () => {

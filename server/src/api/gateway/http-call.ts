@@ -52,6 +52,8 @@ export function httpCallContext(grpcPath: string, req: IncomingMessage, res: Ser
     },
     signal: controller.signal,
     peer: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`,
+    // etcd does not take a gateway client's certificate as its user (see gateway-tls.ts).
+    commonName: undefined,
     // grpc-gateway would copy these as Grpc-Metadata-* headers; our methods send none worth it.
     sendMetadata: () => undefined,
   };
@@ -69,6 +71,7 @@ export function httpDuplexCall<Req, Res>(ctx: CallContext, requests: AsyncIterab
     },
     signal: ctx.signal,
     peer: ctx.peer,
+    commonName: ctx.commonName,
     sendMetadata: (m) => ctx.sendMetadata(m),
     write: (r) => sink.send([r]),
     writeMany: (rs) => sink.send(rs),

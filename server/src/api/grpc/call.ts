@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { errorMessage } from '../../util/index.js';
+import { errorMessage, verifiedCommonName } from '../../util/index.js';
 import { GrpcCallStateError, GrpcError, statusOf } from './errors.js';
 import { MessageReader } from './message-reader.js';
 import { Metadata } from './metadata.js';
@@ -91,6 +91,10 @@ export class ServerCall implements ServerDuplexCall<unknown, unknown> {
   get peer(): string {
     const socket = this.stream.session?.socket;
     return socket === undefined ? 'unknown' : `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`;
+  }
+
+  get commonName(): string | undefined {
+    return verifiedCommonName(this.stream.session?.socket);
   }
 
   get bufferedBytes(): number {

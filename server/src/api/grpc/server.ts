@@ -23,6 +23,11 @@ export interface GrpcServerOptions extends Partial<CallLimits>, Partial<Keepaliv
   http2?: http2.ServerOptions;
   /** How long close() lets in-flight calls run before it cuts the connections (ms). */
   closeGraceMs?: number;
+  /**
+   * Serves HTTP/2 requests that are not gRPC (no `application/grpc` content type): on a TLS port,
+   * where ALPN puts browsers, curl and Prometheus on HTTP/2 too. Without it they get gRPC's 415.
+   */
+  otherRequests?: (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]) => void;
 }
 
 const DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
@@ -43,6 +48,7 @@ export class GrpcServer {
   private readonly limits: CallLimits;
   private readonly keepalive: KeepaliveOptions;
   private readonly closeGraceMs: number;
+  private readonly otherRequests: GrpcServerOptions['otherRequests'];
   private closing = false;
 
   constructor(opts: GrpcServerOptions = {}) {
@@ -57,10 +63,11 @@ export class GrpcServer {
       permitKeepaliveWithoutCalls: opts.permitKeepaliveWithoutCalls ?? false,
     };
     this.closeGraceMs = opts.closeGraceMs ?? 5000;
+    this.otherRequests = opts.otherRequests;
     // Node's default session memory (10 MB) refuses streams under a heavy concurrent load.
     this.server = opts.server ?? http2.createServer({ maxSessionMemory: 64, ...opts.http2 });
     this.server.on('session', (session: ServerHttp2Session) => this.onSession(session));
-    this.server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => this.onStream(stream, headers));
+    this.server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => this.onStream(stream, headers, rawHeaders));
   }
 
   /**
@@ -134,8 +141,12 @@ export class GrpcServer {
     });
   }
 
-  private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]): void {
     stream.on('error', ignore);
+    if (this.otherRequests !== undefined && !this.closing && !isGrpc(headers)) {
+      this.otherRequests(stream, headers, rawHeaders);
+      return;
+    }
     const rejected = this.precheck(stream, headers);
     if (rejected) return;
     const path = headers[':path'] ?? '';
@@ -165,9 +176,8 @@ export class GrpcServer {
       respondTrailersOnly(stream, Status.UNAVAILABLE, 'transport is closing');
       return true;
     }
-    const contentType = headers['content-type'];
-    if (contentType === undefined || !contentType.startsWith('application/grpc')) {
-      respondTrailersOnly(stream, Status.INVALID_ARGUMENT, `invalid gRPC request content-type ${JSON.stringify(contentType ?? '')}`, 415);
+    if (!isGrpc(headers)) {
+      respondTrailersOnly(stream, Status.INVALID_ARGUMENT, `invalid gRPC request content-type ${JSON.stringify(headers['content-type'] ?? '')}`, 415);
       return true;
     }
     if (headers[':method'] !== 'POST') {
@@ -188,3 +198,7 @@ export class GrpcServer {
 }
 
 function ignore(): void {}
+
+function isGrpc(headers: IncomingHttpHeaders): boolean {
+  return headers['content-type']?.startsWith('application/grpc') === true;
+}

@@ -16,6 +16,8 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** The client's address, `host:port`. */
   readonly peer: string;
+  /** The common name of the client's verified TLS certificate (undefined without one). */
+  readonly commonName: string | undefined;
   /** Sends response headers now, with this metadata; at most once, before the first message. */
   sendMetadata(md: Metadata): void;
 }

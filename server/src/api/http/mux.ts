@@ -20,10 +20,20 @@ export interface MuxListener {
 export function listenMux(host: string, port: number, h2: Http2Server, h1: http.Server): Promise<MuxListener> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    route(socket, h2, h1);
+    track(sockets, socket);
+    routeConnection(socket, h2, h1);
   });
+  return listenTracked(server, host, port, sockets);
+}
+
+/** Remembers an open connection until it closes (for closing a listener's HTTP/1.1 ones). */
+export function track(sockets: Set<net.Socket>, socket: net.Socket): void {
+  sockets.add(socket);
+  socket.once('close', () => sockets.delete(socket));
+}
+
+/** Listens; close() stops listening and cuts the HTTP/1.1 connections among `sockets`. */
+export function listenTracked(server: net.Server, host: string, port: number, sockets: Set<net.Socket>): Promise<MuxListener> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -63,9 +73,9 @@ function classify(seen: Buffer): 'h2' | 'h1' | 'neither' | undefined {
 /**
  * Routes a connection by its first bytes, as etcd's cmux does: the HTTP/2 preface to gRPC, an
  * HTTP/1.x request line to the HTTP/1.1 server; anything else is neither, and etcd closes such a
- * connection without a word, so Cairn does too.
+ * connection without a word, so Cairn does too. A TLS connection comes here decrypted.
  */
-function route(socket: net.Socket, h2: Http2Server, h1: http.Server): void {
+export function routeConnection(socket: net.Socket, h2: Http2Server, h1: http.Server): void {
   let seen: Buffer = Buffer.alloc(0);
   let timer: NodeJS.Timeout | undefined;
   let settingsSent = false;
@@ -79,6 +89,10 @@ function route(socket: net.Socket, h2: Http2Server, h1: http.Server): void {
       // The HTTP/2 session takes the bytes already read from the socket's buffer, then reads the
       // socket's handle itself: the JavaScript side of the socket must not be resumed.
       (socket as { h2?: boolean }).h2 = true;
+      // Node's HTTP/2 server refuses a TLS connection whose ALPN did not pick h2; a client that
+      // speaks HTTP/2 over TLS without ALPN (prior knowledge) is served all the same.
+      const alpn = socket as { alpnProtocol?: string | false };
+      if (alpn.alpnProtocol !== undefined) alpn.alpnProtocol = 'h2';
       h2.emit('connection', socket);
     } else {
       h1.emit('connection', socket);
