@@ -16,8 +16,11 @@ interface Step {
   /** A stream: read this many lines (or until the response ends), running `during` after the first. */
   readonly lines?: number;
   readonly during?: readonly Step[];
-  /** Stores the first group of this pattern (matched on the raw body) as {REV} for later bodies. */
+  /** Stores the first group of this pattern (matched on the raw body) as {REV} (or {captureAs}) for later steps. */
   readonly capture?: RegExp;
+  readonly captureAs?: string;
+  /** Request headers; {VAR} in a value is replaced as in bodies (e.g. an auth token). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Masks for differences that are legitimate (each says why). */
   readonly mask?: (s: string) => string;
 }
@@ -172,10 +175,7 @@ const LOCK_ELECTION_STEPS: Step[] = [
   { path: '/v3/lease/revoke', body: '{"ID":500}' },
 ];
 
-/**
- * Auth with auth disabled: user and role management, and what needs auth enabled. (auth/enable
- * is left out while Cairn refuses it as not built yet.)
- */
+/** Auth with auth disabled: user and role management, and what needs auth enabled. */
 const AUTH_STEPS: Step[] = [
   { path: '/v3/auth/user/list', body: '{}' },
   { path: '/v3/auth/user/add', body: '{"name":"u1","password":"p1"}' },
@@ -192,7 +192,43 @@ const AUTH_STEPS: Step[] = [
   { path: '/v3/auth/role/delete', body: '{"role":"r1"}' },
 ];
 
-const STEPS: Step[] = [...KV_STEPS, ...LEASE_STEPS, ...WATCH_STEPS, ...LOCK_ELECTION_STEPS, ...AUTH_STEPS, ...OTHER_STEPS];
+/** Simple tokens are random: each member's own is captured and used, and masked in the answer. */
+const maskToken = (s: string): string => s.replace(/"token":"[^"]*"/, '"token":"<TOKEN>"');
+const as = (who: string): Readonly<Record<string, string>> => ({ authorization: `{${who}}` });
+
+/**
+ * With auth on, the lock and election services act as the caller's user (etcd serves them
+ * through an in-process client carrying the caller's token): no token, a user without
+ * permission on the name, and one with it. Last, since it turns auth on.
+ */
+const AUTH_ON_STEPS: Step[] = [
+  { path: '/v3/auth/user/add', body: '{"name":"root","password":"rpw"}' },
+  { path: '/v3/auth/role/add', body: '{"name":"root"}' },
+  { path: '/v3/auth/user/grant', body: '{"user":"root","role":"root"}' },
+  { path: '/v3/auth/user/add', body: '{"name":"bob","password":"bpw"}' },
+  { path: '/v3/auth/role/add', body: '{"name":"lk2"}' },
+  { path: '/v3/auth/role/grant', body: `{"name":"lk2","perm":{"permType":"READWRITE","key":"${b64('lk2')}","range_end":"${b64('lk3')}"}}` },
+  { path: '/v3/auth/user/grant', body: '{"user":"bob","role":"lk2"}' },
+  { path: '/v3/lease/grant', body: '{"ID":700,"TTL":60}' },
+  { path: '/v3/lease/grant', body: '{"ID":701,"TTL":60}' },
+  { path: '/v3/auth/enable', body: '{}' },
+  { path: '/v3/auth/authenticate', body: '{"name":"root","password":"rpw"}', capture: /"token":"([^"]+)"/, captureAs: 'ROOT', mask: maskToken },
+  { path: '/v3/auth/authenticate', body: '{"name":"bob","password":"bpw"}', capture: /"token":"([^"]+)"/, captureAs: 'BOB', mask: maskToken },
+  { path: '/v3/lock/lock', body: `{"name":"${b64('lk2')}","lease":"701"}` },
+  { path: '/v3/lock/lock', body: `{"name":"${b64('xx')}","lease":"701"}`, headers: as('BOB') },
+  { path: '/v3/lock/lock', body: `{"name":"${b64('lk2')}","lease":"701"}`, headers: as('BOB') },
+  { path: '/v3/lock/unlock', body: `{"key":"${b64('xx/2bd')}"}`, headers: as('BOB') },
+  { path: '/v3/lock/unlock', body: `{"key":"${b64('lk2/2bd')}"}`, headers: as('BOB') },
+  { path: '/v3/election/campaign', body: `{"name":"${b64('xx')}","lease":"701","value":"${b64('v')}"}`, headers: as('BOB') },
+  { path: '/v3/election/campaign', body: `{"name":"${b64('lk2e')}","lease":"701","value":"${b64('v')}"}`, headers: as('BOB') },
+  { path: '/v3/election/leader', body: `{"name":"${b64('xx')}"}`, headers: as('BOB') },
+  { path: '/v3/election/leader', body: `{"name":"${b64('lk2e')}"}`, headers: as('BOB') },
+  { path: '/v3/lock/lock', body: `{"name":"${b64('xx')}","lease":"700"}`, headers: as('ROOT') },
+  { path: '/v3/auth/disable', body: '{}', headers: as('BOB') },
+  { path: '/v3/auth/disable', body: '{}', headers: as('ROOT') },
+];
+
+const STEPS: Step[] = [...KV_STEPS, ...LEASE_STEPS, ...WATCH_STEPS, ...LOCK_ELECTION_STEPS, ...AUTH_STEPS, ...OTHER_STEPS, ...AUTH_ON_STEPS];
 
 /** Replaces what differs between any two members: their ids, ports, the raft term. */
 class Normaliser {
@@ -217,7 +253,7 @@ class Normaliser {
 function send(m: MemberProcess, step: Step, peerUrl: string, run: (s: Step) => Promise<Outcome>): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const body = step.body.replace('<PEER>', peerUrl);
-    const req = http.request(`${m.clientUrl}${step.path}`, { method: step.method ?? 'POST', headers: { 'content-length': Buffer.byteLength(body) } });
+    const req = http.request(`${m.clientUrl}${step.path}`, { method: step.method ?? 'POST', headers: { ...step.headers, 'content-length': Buffer.byteLength(body) } });
     req.once('error', (err) => {
       clearTimeout(deadline);
       reject(err);
@@ -261,10 +297,11 @@ async function runSteps(kind: MemberKind, members: MemberProcess[]): Promise<Out
   const peerUrl = JSON.parse((await send(m, { path: '/v3/cluster/member/list', body: '{}' }, '', async () => ({ status: 0, body: '' }))).body).members[0].peerURLs[0] as string;
   const vars = new Map<string, string>();
   const run = async (step: Step): Promise<Outcome> => {
-    const body = step.body.replace(/\{(\w+)\}/g, (all, v: string) => vars.get(v) ?? all);
-    const r = await send(m, { ...step, body }, peerUrl, run);
+    const fill = (text: string): string => text.replace(/\{(\w+)\}/g, (all, v: string) => vars.get(v) ?? all);
+    const headers = step.headers === undefined ? undefined : Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, fill(v)]));
+    const r = await send(m, { ...step, body: fill(step.body), ...(headers === undefined ? {} : { headers }) }, peerUrl, run);
     const got = step.capture?.exec(r.body)?.[1];
-    if (got !== undefined) vars.set('REV', got);
+    if (got !== undefined) vars.set(step.captureAs ?? 'REV', got);
     norm.learn(r.body);
     const mask = step.mask ?? ((s: string) => s);
     return { status: r.status, body: mask(norm.apply(r.body)) };

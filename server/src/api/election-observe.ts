@@ -1,10 +1,11 @@
 import type { EtcdServerApi } from '../etcdserver/server-api.js';
 import type { KeyValue } from '../mvcc/index.js';
 import { electionService, v3electionpb as epb } from '../pb/index.js';
-import { firstCreated, KeyWatch, prefixEnd, prefixOf, WaitCancelledError } from './concurrency/index.js';
+import { type ActingServer, actingFor, firstCreated, KeyWatch, prefixEnd, prefixOf, WaitCancelledError } from './concurrency/index.js';
 import { headerToPb, kvToPb } from './convert.js';
 import type { ServerStreamingMethod, ServerWritableCall } from './grpc/index.js';
 import { toClientSideError } from './concurrency/client-side-error.js';
+import { userOf } from './request-user.js';
 
 type ObserveCall = ServerWritableCall<epb.ILeaderResponse>;
 
@@ -25,9 +26,10 @@ export function observeMethod(server: EtcdServerApi): ServerStreamingMethod<epb.
  * value it proclaims, and when its key goes, the next leader: one response per change, in
  * revision order, as etcd's observe does. The stream ends when the call is cancelled.
  */
-async function observe(server: EtcdServerApi, name: Uint8Array, call: ObserveCall): Promise<void> {
+async function observe(member: EtcdServerApi, name: Uint8Array, call: ObserveCall): Promise<void> {
   const prefix = prefixOf(name);
   try {
+    const server = actingFor(member, await userOf(member, call));
     for (;;) {
       const first = await currentOrNext(server, prefix, call.signal);
       if (first === undefined) continue;
@@ -40,7 +42,7 @@ async function observe(server: EtcdServerApi, name: Uint8Array, call: ObserveCal
   }
 }
 
-async function send(server: EtcdServerApi, call: ObserveCall, kv: KeyValue, revision: number): Promise<void> {
+async function send(server: ActingServer, call: ObserveCall, kv: KeyValue, revision: number): Promise<void> {
   await call.write({ header: headerToPb(server.header(revision)), kv: kvToPb(kv) });
   if (call.cancelled) throw new WaitCancelledError();
 }
@@ -50,7 +52,7 @@ async function send(server: EtcdServerApi, call: ObserveCall, kv: KeyValue, revi
  * prefix afterwards (at its own revision, as etcd reports it). Undefined if the watch's history
  * was compacted meanwhile: look again.
  */
-async function currentOrNext(server: EtcdServerApi, prefix: Uint8Array, signal: AbortSignal): Promise<{ kv: KeyValue; revision: number } | undefined> {
+async function currentOrNext(server: ActingServer, prefix: Uint8Array, signal: AbortSignal): Promise<{ kv: KeyValue; revision: number } | undefined> {
   const { kv, res } = await firstCreated(server, prefix);
   if (kv !== undefined) return { kv, revision: res.header.revision };
   const watch = new KeyWatch(server, signal);
@@ -72,7 +74,7 @@ async function currentOrNext(server: EtcdServerApi, prefix: Uint8Array, signal: 
  * compacted, it returns too: the caller reads the leader again (and may send it once more),
  * where etcd's observe would end the stream.
  */
-async function followLeader(server: EtcdServerApi, call: ObserveCall, leader: KeyValue, from: number): Promise<void> {
+async function followLeader(server: ActingServer, call: ObserveCall, leader: KeyValue, from: number): Promise<void> {
   const watch = new KeyWatch(server, call.signal);
   try {
     watch.watch({ key: leader.key, startRev: from + 1 });

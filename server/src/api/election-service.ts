@@ -2,11 +2,12 @@ import type { EtcdServerApi } from '../etcdserver/server-api.js';
 import { CompareResult, CompareTarget } from '../mvcc/index.js';
 import { electionService, v3electionpb as epb } from '../pb/index.js';
 import {
-  bytesEqual, callMethod, clientSide, ElectionNoLeaderError, ElectionNotLeaderError, firstCreated, MissingLeaderKeyError, owns, prefixOf, register,
+  type ActingServer, actingFor, bytesEqual, callMethod, clientSide, ElectionNoLeaderError, ElectionNotLeaderError, firstCreated, MissingLeaderKeyError, owns, prefixOf, register,
   sessionLease, type Waiter, waitTurn, withdraw, WaitCancelledError,
 } from './concurrency/index.js';
 import { headerToPb, i64, kvToPb, num, s64, signed } from './convert.js';
-import type { AnyMethod } from './grpc/index.js';
+import type { AnyMethod, CallContext } from './grpc/index.js';
+import { userOf } from './request-user.js';
 import { observeMethod } from './election-observe.js';
 
 const EMPTY = new Uint8Array(0);
@@ -21,17 +22,17 @@ const EMPTY = new Uint8Array(0);
 export function electionMethods(server: EtcdServerApi): AnyMethod[] {
   const methods = [
     callMethod(electionService.Campaign.path, (b) => epb.CampaignRequest.decode(b), (r: epb.ICampaignResponse) => epb.CampaignResponse.encode(r), (req, call) =>
-      clientSide(() => campaign(server, req, call.signal)),
+      clientSide(async () => campaign(await acting(server, call), req, call.signal)),
     ),
-    callMethod(electionService.Proclaim.path, (b) => epb.ProclaimRequest.decode(b), (r: epb.IProclaimResponse) => epb.ProclaimResponse.encode(r), (req) =>
-      clientSide(() => proclaim(server, req)),
+    callMethod(electionService.Proclaim.path, (b) => epb.ProclaimRequest.decode(b), (r: epb.IProclaimResponse) => epb.ProclaimResponse.encode(r), (req, call) =>
+      clientSide(async () => proclaim(await acting(server, call), req)),
     ),
-    callMethod(electionService.Leader.path, (b) => epb.LeaderRequest.decode(b), (r: epb.ILeaderResponse) => epb.LeaderResponse.encode(r), (req) =>
-      clientSide(() => leader(server, req)),
+    callMethod(electionService.Leader.path, (b) => epb.LeaderRequest.decode(b), (r: epb.ILeaderResponse) => epb.LeaderResponse.encode(r), (req, call) =>
+      clientSide(async () => leader(await acting(server, call), req)),
     ),
     observeMethod(server),
-    callMethod(electionService.Resign.path, (b) => epb.ResignRequest.decode(b), (r: epb.IResignResponse) => epb.ResignResponse.encode(r), (req) =>
-      clientSide(() => resign(server, req)),
+    callMethod(electionService.Resign.path, (b) => epb.ResignRequest.decode(b), (r: epb.IResignResponse) => epb.ResignResponse.encode(r), (req, call) =>
+      clientSide(async () => resign(await acting(server, call), req)),
     ),
   ];
   return methods as AnyMethod[];
@@ -42,7 +43,7 @@ export function electionMethods(server: EtcdServerApi): AnyMethod[] {
  * its place and, if the value differs, proclaims the new one first. The header is the one of
  * the joining txn, as etcd's, even when the call waited.
  */
-async function campaign(server: EtcdServerApi, req: epb.CampaignRequest, signal: AbortSignal): Promise<epb.ICampaignResponse> {
+async function campaign(server: ActingServer, req: epb.CampaignRequest, signal: AbortSignal): Promise<epb.ICampaignResponse> {
   const name = req.name ?? EMPTY;
   const value = req.value ?? EMPTY;
   const lease = await sessionLease(server, signed(req.lease));
@@ -72,13 +73,13 @@ async function campaign(server: EtcdServerApi, req: epb.CampaignRequest, signal:
   };
 }
 
-async function giveUp(server: EtcdServerApi, w: Waiter, err: unknown): Promise<never> {
+async function giveUp(server: ActingServer, w: Waiter, err: unknown): Promise<never> {
   await withdraw(server, w);
   throw err;
 }
 
 /** Puts the leader key's value if the key still has its create revision; returns the txn revision. */
-async function setValue(server: EtcdServerApi, w: Waiter, value: Uint8Array): Promise<number> {
+async function setValue(server: ActingServer, w: Waiter, value: Uint8Array): Promise<number> {
   const res = await server.txn({
     compare: [{ result: CompareResult.EQUAL, target: CompareTarget.CREATE, key: w.key, createRevision: w.rev }],
     success: [{ put: { key: w.key, value, lease: w.lease } }],
@@ -100,21 +101,21 @@ function leaderOf(l: epb.ILeaderKey | null | undefined): { w: Waiter; lease: big
  * A new value from the leader. As etcd's, the put carries the LeaderKey's lease, and a LeaderKey
  * with lease 0 gets a fresh session lease, as etcd's server grants one for it.
  */
-async function proclaim(server: EtcdServerApi, req: epb.ProclaimRequest): Promise<epb.IProclaimResponse> {
+async function proclaim(server: ActingServer, req: epb.ProclaimRequest): Promise<epb.IProclaimResponse> {
   const { w, lease } = leaderOf(req.leader);
   const revision = await setValue(server, { ...w, lease: await sessionLease(server, lease) }, req.value ?? EMPTY);
   return { header: headerToPb(server.header(revision)) };
 }
 
 /** The current leader's key-value, or "election: no leader". */
-async function leader(server: EtcdServerApi, req: epb.LeaderRequest): Promise<epb.ILeaderResponse> {
+async function leader(server: ActingServer, req: epb.LeaderRequest): Promise<epb.ILeaderResponse> {
   const { kv, res } = await firstCreated(server, prefixOf(req.name ?? EMPTY));
   if (kv === undefined) throw new ElectionNoLeaderError();
   return { header: headerToPb(server.header(res.header.revision)), kv: kvToPb(kv) };
 }
 
 /** Deletes the leader key if it still has the LeaderKey's revision; not an error otherwise (as etcd). */
-async function resign(server: EtcdServerApi, req: epb.ResignRequest): Promise<epb.IResignResponse> {
+async function resign(server: ActingServer, req: epb.ResignRequest): Promise<epb.IResignResponse> {
   const { w } = leaderOf(req.leader);
   const res = await server.txn({
     compare: [{ result: CompareResult.EQUAL, target: CompareTarget.CREATE, key: w.key, createRevision: w.rev }],
@@ -122,4 +123,9 @@ async function resign(server: EtcdServerApi, req: epb.ResignRequest): Promise<ep
     failure: [],
   });
   return { header: headerToPb(server.header(res.header.revision)) };
+}
+
+/** The member acting as the call's user (see ActingServer). */
+export async function acting(server: EtcdServerApi, call: CallContext): Promise<ActingServer> {
+  return actingFor(server, await userOf(server, call));
 }

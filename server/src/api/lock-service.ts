@@ -1,9 +1,10 @@
 import type { EtcdServerApi } from '../etcdserver/server-api.js';
 import { checkDeleteRangeRequest } from '../mvcc/index.js';
 import { lockService, v3lockpb } from '../pb/index.js';
-import { callMethod, clientSide, owns, register, sessionLease, type Waiter, WaitCancelledError, waitTurn, withdraw } from './concurrency/index.js';
+import { type ActingServer, actingFor, callMethod, clientSide, owns, register, sessionLease, type Waiter, WaitCancelledError, waitTurn, withdraw } from './concurrency/index.js';
 import { headerToPb, signed } from './convert.js';
 import type { AnyMethod } from './grpc/index.js';
+import { userOf } from './request-user.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -16,13 +17,13 @@ const EMPTY = new Uint8Array(0);
 export function lockMethods(server: EtcdServerApi): AnyMethod[] {
   const methods = [
     callMethod(lockService.Lock.path, (b) => v3lockpb.LockRequest.decode(b), (r: v3lockpb.ILockResponse) => v3lockpb.LockResponse.encode(r), (req, call) =>
-      clientSide(() => lock(server, req, call.signal)),
+      clientSide(async () => lock(actingFor(server, await userOf(server, call)), req, call.signal)),
     ),
-    callMethod(lockService.Unlock.path, (b) => v3lockpb.UnlockRequest.decode(b), (r: v3lockpb.IUnlockResponse) => v3lockpb.UnlockResponse.encode(r), (req) =>
+    callMethod(lockService.Unlock.path, (b) => v3lockpb.UnlockRequest.decode(b), (r: v3lockpb.IUnlockResponse) => v3lockpb.UnlockResponse.encode(r), (req, call) =>
       clientSide(async () => {
         const del = { key: req.key ?? EMPTY };
         checkDeleteRangeRequest(del);
-        const res = await server.deleteRange(del);
+        const res = await server.deleteRange(del, await userOf(server, call));
         return { header: headerToPb(server.header(res.header.revision)) };
       }),
     ),
@@ -30,7 +31,7 @@ export function lockMethods(server: EtcdServerApi): AnyMethod[] {
   return methods as AnyMethod[];
 }
 
-async function lock(server: EtcdServerApi, req: v3lockpb.LockRequest, signal: AbortSignal): Promise<v3lockpb.ILockResponse> {
+async function lock(server: ActingServer, req: v3lockpb.LockRequest, signal: AbortSignal): Promise<v3lockpb.ILockResponse> {
   const lease = await sessionLease(server, signed(req.lease));
   const reg = await register(server, req.name ?? EMPTY, lease, EMPTY);
   const key = reg.waiter.key;
@@ -47,7 +48,7 @@ async function lock(server: EtcdServerApi, req: v3lockpb.LockRequest, signal: Ab
 }
 
 /** A Lock that fails or is cancelled while waiting takes its key back, as etcd does; then rethrows. */
-async function giveUp(server: EtcdServerApi, w: Waiter, err: unknown): Promise<never> {
+async function giveUp(server: ActingServer, w: Waiter, err: unknown): Promise<never> {
   await withdraw(server, w);
   throw err;
 }

@@ -1,4 +1,4 @@
-import type { AuthStore } from '../auth/index.js';
+import { AuthError, type AuthStore } from '../auth/index.js';
 import type { Lessor } from '../lease/index.js';
 import type { DeleteRangeRequest, PutRequest, TxnRequest } from '../mvcc/index.js';
 import type { RequestUser } from './request-codec.js';
@@ -9,10 +9,16 @@ const EMPTY = new Uint8Array(0);
 /**
  * etcd's auth applier: with auth on, a client's request is checked at apply time against the
  * user and auth revision it was proposed with, so a permission revoked in between is honoured.
- * The member's own requests (no user: lease expiry, alarms, attributes) are not checked.
+ * The member's own requests (no user: lease expiry, alarms, attributes) are not checked. A
+ * client's write or auth request without a user was proposed while auth was off; applied after
+ * auth was enabled, it is refused as etcd refuses it ("user name is empty").
  */
 export function checkAuth(auth: AuthStore, lessor: Lessor, r: MemberRequest, user: RequestUser | undefined): void {
-  if (!auth.isEnabled() || user === undefined) return;
+  if (!auth.isEnabled()) return;
+  if (user === undefined) {
+    if (onlyClientsSend(r)) throw new AuthError('userEmpty');
+    return;
+  }
   switch (r.kind) {
     case 'put':
       checkPut(auth, user, r.req);
@@ -38,6 +44,12 @@ export function checkAuth(auth: AuthStore, lessor: Lessor, r: MemberRequest, use
     default:
       return;
   }
+}
+
+/** Requests only a client makes (the member itself never writes keys or changes auth). */
+function onlyClientsSend(r: MemberRequest): boolean {
+  if (r.kind === 'auth') return r.op.op !== 'authenticate';
+  return r.kind === 'put' || r.kind === 'deleteRange' || r.kind === 'txn';
 }
 
 function checkPut(auth: AuthStore, user: RequestUser, req: PutRequest): void {

@@ -55,3 +55,28 @@ test('users and roles through raft survive a restart; with auth on, tokens name 
     }
   });
 });
+
+test('a write proposed while auth was off but applied after auth enable is refused, as etcd refuses it', async () => {
+  await withDir(async (dir) => {
+    const m = await started({ ...memberConfig(dir), auth: cheap });
+    try {
+      await m.auth({ op: 'userAdd', name: 'root', hashedPassword: await m.hashPassword('pw'), noPassword: false });
+      await m.auth({ op: 'roleAdd', name: 'root' });
+      await m.auth({ op: 'userGrantRole', user: 'root', role: 'root' });
+      const hashed = await m.hashPassword('pw');
+      // All proposed in the same turn, in this order: the put and the user add pass the check
+      // before raft (auth is still off) and reach the apply after the enable.
+      const enabling = m.auth({ op: 'enable' });
+      const racing = m.put({ key: Buffer.from('raced'), value: Buffer.from('v') });
+      const userAdd = m.auth({ op: 'userAdd', name: 'late', hashedPassword: hashed, noPassword: false });
+      await enabling;
+      await assert.rejects(racing, (e: unknown) => e instanceof AuthError && e.kind === 'userEmpty');
+      await assert.rejects(userAdd, (e: unknown) => e instanceof AuthError && e.kind === 'userEmpty');
+      const root = await m.userOf((await m.authenticate('root', 'pw')).token);
+      assert.equal((await m.range({ key: Buffer.from('raced') }, root)).kvs.length, 0, 'nothing was written');
+      await assert.rejects(m.auth({ op: 'userGet', name: 'late' }, root), (e: unknown) => e instanceof AuthError && e.kind === 'userNotFound');
+    } finally {
+      await m.stop();
+    }
+  });
+});

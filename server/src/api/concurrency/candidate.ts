@@ -1,4 +1,4 @@
-import type { EtcdServerApi } from '../../etcdserver/server-api.js';
+import type { ActingServer } from './acting-server.js';
 import { CompareResult, CompareTarget, type KeyValue, type RangeRequest, SortOrder, SortTarget } from '../../mvcc/index.js';
 import { DEFAULT_SESSION_TTL, leaseKey, prefixEnd, prefixOf } from './keys.js';
 import type { Waiter } from './wait-turn.js';
@@ -18,7 +18,7 @@ export interface Registration {
  * The lease a call acts for: its own, or, for lease 0, a fresh one of etcd's default session
  * TTL (60 s), which etcd's lock and election servers grant in that case and never keep alive.
  */
-export async function sessionLease(server: EtcdServerApi, lease: bigint): Promise<bigint> {
+export async function sessionLease(server: ActingServer, lease: bigint): Promise<bigint> {
   if (lease !== 0n) return lease;
   return (await server.leaseGrant(0n, DEFAULT_SESSION_TTL)).id;
 }
@@ -28,7 +28,7 @@ export async function sessionLease(server: EtcdServerApi, lease: bigint): Promis
  * create revision keeps the waiter's place), and reads the owner, in one txn, as etcd's mutex
  * does so that an uncontended lock costs one request.
  */
-export async function register(server: EtcdServerApi, name: Uint8Array, lease: bigint, value: Uint8Array): Promise<Registration> {
+export async function register(server: ActingServer, name: Uint8Array, lease: bigint, value: Uint8Array): Promise<Registration> {
   const prefix = prefixOf(name);
   const key = leaseKey(prefix, lease);
   const owner: RangeRequest = { key: prefix, rangeEnd: prefixEnd(prefix), sortOrder: SortOrder.ASCEND, sortTarget: SortTarget.CREATE, limit: 1 };

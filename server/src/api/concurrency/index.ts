@@ -6,3 +6,4 @@ export { type Registration, owns, register, sessionLease } from './candidate.js'
 export { clientSide, toClientSideError } from './client-side-error.js';
 export { callMethod } from './call-method.js';
 export { withdraw } from './withdraw.js';
+export { type ActingServer, actingFor } from './acting-server.js';

@@ -1,4 +1,4 @@
-import type { EtcdServerApi } from '../../etcdserver/server-api.js';
+import type { ActingServer } from './acting-server.js';
 import type { WatchRequest, WatchResponse, WatchStream } from '../../mvcc/index.js';
 import { LostWatcherError, WaitCancelledError } from './errors.js';
 
@@ -15,7 +15,7 @@ export class KeyWatch {
   private rejectCancel: ((err: unknown) => void) | undefined;
 
   constructor(
-    server: EtcdServerApi,
+    private readonly server: ActingServer,
     private readonly signal: AbortSignal,
   ) {
     this.ws = server.newWatchStream();
@@ -27,8 +27,9 @@ export class KeyWatch {
     else signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /** Starts a watcher; returns its id. */
+  /** Starts a watcher (if the caller may watch that range); returns its id. */
   watch(req: WatchRequest): number {
+    this.server.checkWatch(req);
     return this.ws.watch(req);
   }
 

@@ -1,4 +1,4 @@
-import type { EtcdServerApi } from '../../etcdserver/server-api.js';
+import type { ActingServer } from './acting-server.js';
 import { type KeyValue, type RangeResponse, SortOrder, SortTarget } from '../../mvcc/index.js';
 
 /** etcd's default session TTL (seconds): the lease a Lock or Campaign without one is given. */
@@ -38,13 +38,13 @@ export function leaseKey(prefix: Uint8Array, lease: bigint): Uint8Array {
 }
 
 /** The key under `prefix` with the smallest create revision (the owner, or the leader), if any. */
-export async function firstCreated(server: EtcdServerApi, prefix: Uint8Array): Promise<{ kv: KeyValue | undefined; res: RangeResponse }> {
+export async function firstCreated(server: ActingServer, prefix: Uint8Array): Promise<{ kv: KeyValue | undefined; res: RangeResponse }> {
   const res = await server.range({ key: prefix, rangeEnd: prefixEnd(prefix), sortOrder: SortOrder.ASCEND, sortTarget: SortTarget.CREATE, limit: 1 });
   return { kv: res.kvs[0], res };
 }
 
 /** The key under `prefix` created last at or before `maxCreateRev` (the one a waiter waits for). */
-export async function lastCreatedUpTo(server: EtcdServerApi, prefix: Uint8Array, maxCreateRev: number): Promise<{ kv: KeyValue | undefined; res: RangeResponse }> {
+export async function lastCreatedUpTo(server: ActingServer, prefix: Uint8Array, maxCreateRev: number): Promise<{ kv: KeyValue | undefined; res: RangeResponse }> {
   const res = await server.range({
     key: prefix,
     rangeEnd: prefixEnd(prefix),

@@ -1,4 +1,4 @@
-import type { EtcdServerApi } from '../../etcdserver/server-api.js';
+import type { ActingServer } from './acting-server.js';
 import { LeaseNotFoundError } from '../../lease/index.js';
 import { SessionExpiredError } from './errors.js';
 import { bytesEqual, lastCreatedUpTo } from './keys.js';
@@ -22,7 +22,7 @@ export interface Waiter {
  * waiter whose own key is deleted fails at once: LeaseNotFoundError when its lease expired or
  * was revoked, SessionExpiredError otherwise. Cancelling `signal` rejects with WaitCancelledError.
  */
-export async function waitTurn(server: EtcdServerApi, w: Waiter, signal: AbortSignal): Promise<number> {
+export async function waitTurn(server: ActingServer, w: Waiter, signal: AbortSignal): Promise<number> {
   for (;;) {
     const { kv: before, res } = await lastCreatedUpTo(server, w.prefix, w.rev - 1);
     if (before === undefined) return ownKeyRevision(server, w);
@@ -32,7 +32,7 @@ export async function waitTurn(server: EtcdServerApi, w: Waiter, signal: AbortSi
 }
 
 /** The revision at which the waiter's key still exists; throws as waitTurn if it does not. */
-async function ownKeyRevision(server: EtcdServerApi, w: Waiter): Promise<number> {
+async function ownKeyRevision(server: ActingServer, w: Waiter): Promise<number> {
   const res = await server.range({ key: w.key });
   const kv = res.kvs[0];
   if (kv === undefined || kv.createRevision !== w.rev) throw await keyLost(server, w.lease);
@@ -40,7 +40,7 @@ async function ownKeyRevision(server: EtcdServerApi, w: Waiter): Promise<number>
 }
 
 /** Why a waiter's key is gone: its lease ended, or someone deleted the key. */
-async function keyLost(server: EtcdServerApi, lease: bigint): Promise<Error> {
+async function keyLost(server: ActingServer, lease: bigint): Promise<Error> {
   try {
     const t = await server.leaseTimeToLive(lease, false);
     if (t.ttl === -1) return new LeaseNotFoundError();
@@ -55,7 +55,7 @@ async function keyLost(server: EtcdServerApi, lease: bigint): Promise<Error> {
  * Watches `keys` from `fromRev` and resolves with the first one deleted, or undefined when the
  * history from `fromRev` was compacted away (the caller then looks again at the present).
  */
-async function firstDeleted(server: EtcdServerApi, keys: readonly Uint8Array[], fromRev: number, signal: AbortSignal): Promise<Uint8Array | undefined> {
+async function firstDeleted(server: ActingServer, keys: readonly Uint8Array[], fromRev: number, signal: AbortSignal): Promise<Uint8Array | undefined> {
   const watch = new KeyWatch(server, signal);
   try {
     for (const key of keys) watch.watch({ key, startRev: fromRev, noPut: true });

@@ -1,4 +1,4 @@
-import type { EtcdServerApi } from '../../etcdserver/server-api.js';
+import type { ActingServer } from './acting-server.js';
 import { CompareResult, CompareTarget } from '../../mvcc/index.js';
 import type { Waiter } from './wait-turn.js';
 
@@ -9,7 +9,7 @@ import type { Waiter } from './wait-turn.js';
  * a later key of the same lease safe. Best effort: if the member cannot take the delete
  * (stopping, no leader), the lease still bounds the key's life. Returns the txn's revision.
  */
-export async function withdraw(server: EtcdServerApi, w: Waiter): Promise<number | undefined> {
+export async function withdraw(server: ActingServer, w: Waiter): Promise<number | undefined> {
   try {
     const res = await server.txn({
       compare: [{ result: CompareResult.EQUAL, target: CompareTarget.CREATE, key: w.key, createRevision: w.rev }],
