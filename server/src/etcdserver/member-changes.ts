@@ -1,6 +1,6 @@
 import { ConfChangeType, type ConfChangeV1, ProposalDroppedError, type RawNode, nodeId } from '../raft/index.js';
 import type { Logger } from '../util/index.js';
-import type { ServerConfig } from './config.js';
+import { type ServerConfig, requestTimeoutMs } from './config.js';
 import { ServerError, type ServerErrorKind } from './errors.js';
 import { type Membership, memberToJson } from './membership.js';
 import type { Peers } from './peers.js';
@@ -21,6 +21,8 @@ export interface MemberChangeHost {
   scheduleReady(): void;
   header(): Header;
   removedFromCluster(by: bigint): void;
+  /** The leader this member knows (0: none). */
+  leader(): bigint;
 }
 
 /**
@@ -144,6 +146,27 @@ export class MemberChanges {
         this.host.peers.memberRemoved(cc.nodeId);
         this.host.log.info('removed member', { 'member-id': cc.nodeId.toString(16) });
         if (cc.nodeId === this.host.memberId) this.host.removedFromCluster(this.host.memberId);
+    }
+  }
+
+  /**
+   * MoveLeader (etcd's): asked of the leader, hands leadership to a voting member and resolves
+   * once this member sees it lead; "leader transfer took too long" after the request timeout.
+   */
+  async moveLeader(target: bigint): Promise<void> {
+    const h = this.host;
+    if (h.leader() !== h.memberId) throw new ServerError('notLeader');
+    const m = h.membership.get(target);
+    if (m === undefined || m.isLearner) throw new ServerError('badLeaderTransferee');
+    if (target === h.memberId) return;
+    h.log.info('leadership transfer starting', { 'local-member-id': h.memberId.toString(16), 'transferee': target.toString(16) });
+    h.node.transferLeader(nodeId(target));
+    h.scheduleReady();
+    const deadline = Date.now() + requestTimeoutMs(h.cfg);
+    while (h.leader() !== target) {
+      if (h.isStopped()) throw new ServerError('stopped');
+      if (Date.now() > deadline) throw new ServerError('timeoutLeaderTransfer');
+      await new Promise((resolve) => setTimeout(resolve, h.cfg.heartbeatMs));
     }
   }
 }

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { AlarmStore, Applier, type ApplyOutcome, type AuthOp, type AuthResult, type MemberRequest, type RequestUser, checkTxn, decodeRequest, encodeRequest } from '../apply/index.js';
 import { Backend, Bucket } from '../backend/index.js';
-import { AuthError, AuthStore, createTokenProvider } from '../auth/index.js';
-import { Lessor, type LeaseInfo, LeaseNotFoundError } from '../lease/index.js';
+import { AuthError, type AuthStore } from '../auth/index.js';
+import type { LeaseInfo, Lessor } from '../lease/index.js';
 import {
   type BackendHash,
   type DeleteRangeRequest,
@@ -23,8 +23,8 @@ import {
 } from '../raft/index.js';
 import { type Logger, errorMessage, failpoint, nopLogger, tracer } from '../util/index.js';
 import { AutoCompactor } from './auto-compactor.js';
-import { type BootedRaft, bootRaft } from './bootstrap.js';
-import { type ServerConfig, dbPath, minLeaseTtl, requestTimeoutMs } from './config.js';
+import type { BootedRaft } from './bootstrap.js';
+import { type ServerConfig, requestTimeoutMs } from './config.js';
 import { ServerError, type ServerErrorKind } from './errors.js';
 import { IdGenerator } from './ids.js';
 import { Membership } from './membership.js';
@@ -43,12 +43,14 @@ import type {
   SnapshotStream,
   StatusInfo,
 } from './server-api.js';
-import { ServerMetrics } from './metrics.js';
+import type { ServerMetrics } from './metrics.js';
+import { openParts } from './open-parts.js';
 import { exportSnapshot } from './snapshot-export.js';
 import { Snapshots } from './snapshots.js';
-import { installSavedDatabase, withoutDigest } from './saved-database.js';
+import { withoutDigest } from './saved-database.js';
 import { MemberChanges } from './member-changes.js';
 import { Peers, type TransportFactory } from './peers.js';
+import { LeaseFront } from './lease-front.js';
 import { LeaseRefusal } from '../transport/index.js';
 
 const trace = tracer('etcdserver');
@@ -65,29 +67,9 @@ export const ETCD_VERSION = '3.5.0';
 export class EtcdServer implements EtcdServerApi {
   static async start(cfg: ServerConfig, opts: { logger?: Logger; transport?: TransportFactory } = {}): Promise<EtcdServer> {
     const log = opts.logger ?? nopLogger;
-    const random = (n: number): number => Math.floor(Math.random() * n);
-    const booted = await bootRaft(cfg, random);
-    const metrics = new ServerMetrics();
-    const backend = Backend.open(dbPath(cfg), { batchIntervalMs: 100, batchLimit: 10_000, onCommit: (sec) => metrics.backendCommit.observe(sec) });
-    await installSavedDatabase(cfg, booted, backend, log);
-    const lessor = Lessor.open(backend, { minLeaseTTL: minLeaseTtl(cfg), clock: Date.now });
-    let waitApplied: (index: number) => Promise<void> = async () => undefined;
-    const authCfg = cfg.auth ?? { token: { type: 'simple' as const }, tokenTtlMs: 300_000, bcryptCost: 10 };
-    const auth = AuthStore.open(backend, {
-      tokenProvider: createTokenProvider(authCfg.token, { simpleTtlMs: authCfg.tokenTtlMs, waitForIndex: (i) => waitApplied(i) }),
-      bcryptCost: authCfg.bcryptCost,
-    });
-    const store = await WatchableStore.open(backend, { leases: lessor });
+    const { booted, metrics, backend, lessor, auth, store, setWaitApplied } = await openParts(cfg, log);
     const s = new EtcdServer(cfg, booted, backend, lessor, store, auth, metrics, log);
-    waitApplied = (i) => s.waitApplied(i);
-    log.info(booted.initialMembers.length > 0 ? 'starting a new member' : booted.remoteMembers.length > 0 ? 'joining an existing cluster' : 'restarting member', {
-      'local-member-id': booted.memberId.toString(16),
-      'cluster-id': booted.clusterId.toString(16),
-      'snapshot-index': booted.snapshot?.metadata.index ?? 0,
-      'consistent-index': backend.consistentIndex().index,
-      'current-revision': store.rev,
-      'compact-revision': store.kv.compactRev,
-    });
+    setWaitApplied((i) => s.waitApplied(i));
     for (const m of booted.initialMembers) if (m.id === booted.memberId) s.membership.add(m);
     if (opts.transport !== undefined) {
       const members = booted.initialMembers.length > 0 ? booted.initialMembers : booted.remoteMembers.length > 0 ? booted.remoteMembers : s.membership.list();
@@ -115,6 +97,7 @@ export class EtcdServer implements EtcdServerApi {
   private readonly reads: ReadIndexer;
   private readonly snapshots: Snapshots;
   private readonly peers: Peers;
+  private readonly leases: LeaseFront;
   private proposals: { id: bigint; data: Uint8Array }[] = [];
   private appliedWaits: { index: number; resolve: () => void }[] = [];
   private flushScheduled = false;
@@ -184,6 +167,18 @@ export class EtcdServer implements EtcdServerApi {
       removed: (by) => this.removedFromCluster(by),
       log,
     });
+    this.leases = new LeaseFront({
+      memberId: raft.memberId,
+      lessor,
+      peers: this.peers,
+      leader: () => this.leader,
+      header: (rev) => this.header(rev),
+      write: (req, user) => this.write(req, user),
+      checkQuota: () => this.checkQuota(),
+      requireUser: (user) => this.requireUser(user),
+      nextId: () => this.ids.next(),
+      linearizable: () => this.reads.wait(),
+    });
     this.changes = new MemberChanges(
       {
         cfg,
@@ -197,6 +192,7 @@ export class EtcdServer implements EtcdServerApi {
         scheduleReady: () => this.scheduleReady(),
         header: () => this.header(),
         removedFromCluster: (by) => this.removedFromCluster(by),
+        leader: () => this.leader,
       },
       confWaiters,
     );
@@ -654,51 +650,24 @@ export class EtcdServer implements EtcdServerApi {
     return this.store.newWatchStream();
   }
 
-  async leaseGrant(id: bigint, ttl: number): Promise<LeaseGrantResult> {
-    this.checkQuota();
-    const leaseId = id === 0n ? this.ids.next() & 0x7fffffffffffffffn : id;
-    const r = await this.write({ kind: 'leaseGrant', id: leaseId, ttl });
-    if (r.kind !== 'leaseGrant') throw new Error('lease grant answered with ' + r.kind);
-    return { header: this.header(r.revision), id: r.id, ttl: r.ttl };
+  leaseGrant(id: bigint, ttl: number): Promise<LeaseGrantResult> {
+    return this.leases.grant(id, ttl);
   }
 
-  async leaseRevoke(id: bigint, user?: RequestUser): Promise<Header> {
-    const r = await this.write({ kind: 'leaseRevoke', id }, this.requireUser(user));
-    if (r.kind !== 'leaseRevoke') throw new Error('lease revoke answered with ' + r.kind);
-    return this.header(r.revision);
+  leaseRevoke(id: bigint, user?: RequestUser): Promise<Header> {
+    return this.leases.revoke(id, user);
   }
 
-  /** Keep-alive: renewed by the leader; a follower forwards it there, as etcd's do. */
-  async leaseRenew(id: bigint): Promise<number> {
-    if (this.leader === this.memberId) return this.lessor.renew(id);
-    if (this.leader === 0n) throw new ServerError('noLeader');
-    return this.peers.renewOnLeader(this.leader, id);
+  leaseRenew(id: bigint): Promise<number> {
+    return this.leases.renew(id);
   }
 
-  /**
-   * How long a lease has left, as etcd answers it: from the leader, the only member that knows
-   * when leases expire (a follower asks it); TTL -1 for a lease that does not exist.
-   */
-  async leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTimeToLiveResult> {
-    if (this.leader === 0n) throw new ServerError('noLeader');
-    const notFound = { header: this.header(), id, ttl: -1, grantedTtl: 0, keys: [] };
-    if (this.leader !== this.memberId) {
-      try {
-        const t = await this.peers.timeToLiveOnLeader(this.leader, id, keys);
-        return { header: this.header(), id, ...t };
-      } catch (err) {
-        if (err instanceof LeaseNotFoundError) return notFound;
-        throw err;
-      }
-    }
-    if (this.lessor.lookup(id) === undefined) return notFound;
-    const t = this.lessor.timeToLive(id);
-    return { header: this.header(), id, ttl: t.ttl, grantedTtl: t.grantedTtl, keys: keys ? t.keys : [] };
+  leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTimeToLiveResult> {
+    return this.leases.timeToLive(id, keys);
   }
 
-  async leaseLeases(): Promise<LeaseInfo[]> {
-    await this.reads.wait();
-    return this.lessor.leases();
+  leaseLeases(): Promise<LeaseInfo[]> {
+    return this.leases.leases();
   }
 
   async memberList(linearizable: boolean): Promise<MemberInfo[]> {
@@ -748,24 +717,8 @@ export class EtcdServer implements EtcdServerApi {
     return exportSnapshot(this.backend, this.cfg);
   }
 
-  /**
-   * MoveLeader (etcd's): asked of the leader, hands leadership to a voting member and resolves
-   * once this member sees it lead; "leader transfer took too long" after the request timeout.
-   */
-  async moveLeader(target: bigint): Promise<void> {
-    if (this.leader !== this.memberId) throw new ServerError('notLeader');
-    const m = this.membership.get(target);
-    if (m === undefined || m.isLearner) throw new ServerError('badLeaderTransferee');
-    if (target === this.memberId) return;
-    this.log.info('leadership transfer starting', { 'local-member-id': this.memberId.toString(16), 'transferee': target.toString(16) });
-    this.raft.node.transferLeader(nodeId(target));
-    this.scheduleReady();
-    const deadline = Date.now() + requestTimeoutMs(this.cfg);
-    while (this.leader !== target) {
-      if (this.stopped) throw new ServerError('stopped');
-      if (Date.now() > deadline) throw new ServerError('timeoutLeaderTransfer');
-      await new Promise((resolve) => setTimeout(resolve, this.cfg.heartbeatMs));
-    }
+  moveLeader(target: bigint): Promise<void> {
+    return this.changes.moveLeader(target);
   }
 
   /** The members as this member knows them now (no read barrier). */
