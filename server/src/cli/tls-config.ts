@@ -60,11 +60,8 @@ function certificate(t: TlsSettings, c: MemberConfig, which: 'client' | 'peer', 
   return { ...selfSignedCert(path.join(c.dataDir, 'fixtures', which), hosts, c.selfSignedCertValidityYears), generated: true };
 }
 
-/** Client TLS for https client URLs (a self-signed certificate is made for --auto-tls); none without. */
-export function clientTlsOf(c: MemberConfig): ClientTlsOptions | undefined {
-  const t = c.clientTls;
-  const cert = certificate(t, c, 'client', c.listenClientUrls);
-  if (cert === undefined) return undefined;
+/** What both sides take from their flags, with the certificate resolved. */
+function common(t: TlsSettings, cert: { certFile: string; keyFile: string }, c: MemberConfig): ClientTlsOptions {
   return {
     certFile: cert.certFile,
     keyFile: cert.keyFile,
@@ -76,23 +73,18 @@ export function clientTlsOf(c: MemberConfig): ClientTlsOptions | undefined {
   };
 }
 
+/** Client TLS for https client URLs (a self-signed certificate is made for --auto-tls); none without. */
+export function clientTlsOf(c: MemberConfig): ClientTlsOptions | undefined {
+  const cert = certificate(c.clientTls, c, 'client', c.listenClientUrls);
+  return cert === undefined ? undefined : common(c.clientTls, cert, c);
+}
+
 /**
  * Peer TLS from --peer-cert-file and friends, or a self-signed certificate for --peer-auto-tls
  * (then other members' certificates are not verified, as etcd does: each made its own).
  */
 export function peerTlsOf(c: MemberConfig): PeerTlsOptions | undefined {
-  const t = c.peerTls;
-  const cert = certificate(t, c, 'peer', c.listenPeerUrls);
+  const cert = certificate(c.peerTls, c, 'peer', c.listenPeerUrls);
   if (cert === undefined) return undefined;
-  return {
-    certFile: cert.certFile,
-    keyFile: cert.keyFile,
-    trustedCaFile: t.trustedCaFile,
-    clientCertAuth: t.clientCertAuth,
-    crlFile: t.crlFile,
-    allowedCn: t.allowedCn,
-    allowedHostname: t.allowedHostname,
-    ...(cert.generated ? { skipVerify: true } : {}),
-    ...protocol(c),
-  };
+  return { ...common(c.peerTls, cert, c), allowedCn: c.peerTls.allowedCn, ...(cert.generated ? { skipVerify: true } : {}) };
 }
