@@ -273,7 +273,9 @@ export class Wal {
    * before that loses them (skipping only the fsync would not: the page cache survives kill -9).
    */
   private holdUnsafely(data: Uint8Array): void {
-    this.late.push({ offset: this.tail, data: data.slice() });
+    // A copy: `data` is a view of the frame writer's buffer, reused by the next save (and a
+    // Buffer's slice() is a view too, not a copy).
+    this.late.push({ offset: this.tail, data: Uint8Array.prototype.slice.call(data) });
     this.tail += data.length;
     if (this.tail >= this.segmentBytes / 2) this.pipeline.prepare();
     this.lateTimer ??= setTimeout(() => {

@@ -39,7 +39,9 @@ describe('unsafeAckBeforeFsync', () => {
       await w.save(hs(1, 0), ents(1, 2, 1));
       enableFailpoint('unsafeAckBeforeFsync', 'on');
       try {
-        await w.save(hs(1, 2), ents(3, 5, 1));
+        // Two saves held at once: each must keep its own bytes (the frame writer reuses its buffer).
+        await w.save(hs(1, 2), ents(3, 4, 1));
+        await w.save(hs(1, 2), ents(5, 5, 1));
         assert.equal(w.lastIndex, 5, 'the WAL reports the entries saved');
         // No timer can run between the save and this look at the files (only microtasks pass),
         // so the late write cannot have happened yet.
