@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { etcdctl, freePort } from './cluster-process.js';
-import { ClusterMember, type MemberSpec, agreedHashKV, agreedLeader, memberSpecs, until } from './cluster-harness.js';
+import { ClusterMember, type MemberSpec, agreedHashKV, agreedLeader, memberIdOf, memberSpecs, until } from './cluster-harness.js';
 
 /** Small snapshots and catch-up logs, so a member that joins late must be sent a snapshot. */
 const SNAPSHOTS = ['--snapshot-count', '100', '--experimental-snapshot-catchup-entries', '20'];
@@ -107,9 +107,19 @@ describe('resizing a cluster of real processes with etcdctl while writes run', (
         }, 60_000);
         return { id, member };
       };
+      // Asked of a follower: only the leader sees whether the learner caught up, so the follower
+      // forwards the request to it, as etcd's followers do.
+      const aFollower = async (learner: string): Promise<ClusterMember> => {
+        const leader = BigInt(await agreedLeader(running()));
+        for (const m of running()) {
+          const mid = BigInt(await memberIdOf(m));
+          if (mid !== leader && mid !== BigInt(`0x${learner}`)) return m;
+        }
+        throw new Error('no follower to ask');
+      };
       const promote = (id: string): Promise<string> =>
-        until(`learner ${id} to be promoted`, async () => {
-          const r = await etcdctl([`--endpoints=${running().map((m) => m.endpoint).join(',')}`, 'member', 'promote', id]);
+        until(`learner ${id} to be promoted through a follower`, async () => {
+          const r = await etcdctl([`--endpoints=${(await aFollower(id)).endpoint}`, 'member', 'promote', id]);
           if (r.code === 0) return r.stdout;
           assert.match(r.stderr, /can only promote a learner member which is in sync with leader/);
           return undefined;

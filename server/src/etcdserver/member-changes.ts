@@ -4,9 +4,20 @@ import { type ServerConfig, requestTimeoutMs } from './config.js';
 import { ServerError, type ServerErrorKind } from './errors.js';
 import { type Membership, memberToJson } from './membership.js';
 import type { Peers } from './peers.js';
+import { PromoteRefusal, type PromoteRefusalReason } from '../transport/index.js';
 import { isPromotion, memberOfChange, promotionContext, runtimeMemberId, urlTaken, validPeerUrls } from './reconfig.js';
 import type { Header, MemberChange, MemberInfo } from './server-api.js';
 import type { Waiters } from './waiters.js';
+
+/** A forwarded promotion the leader refuses, by why (the follower turns the reason back into the error). */
+const REFUSAL_OF = new Map<ServerErrorKind, PromoteRefusalReason>([
+  ['learnerNotReady', 'notReady'],
+  ['memberNotFound', 'notFound'],
+  ['memberNotLearner', 'notLearner'],
+]);
+
+/** Errors after which a follower asks the leader again (the leader moved, or was out of reach). */
+const RETRY_PROMOTE = new Set<ServerErrorKind>(['leaderChanged', 'timeoutDueToConnectionLost', 'noLeader']);
 
 /** What membership changes need of the member. */
 export interface MemberChangeHost {
@@ -67,14 +78,54 @@ export class MemberChanges {
     const m = this.host.membership.get(id);
     if (m === undefined) throw new ServerError('memberNotFound');
     if (!m.isLearner) throw new ServerError('memberNotLearner');
+    if (this.host.node.raft.state !== 'StateLeader') return this.promoteThroughLeader(id);
     if (!this.learnerInSync(id)) throw new ServerError('learnerNotReady');
     await this.propose(ConfChangeType.AddNode, id, { ...m, isLearner: false }, true);
     return { header: this.host.header(), member: this.host.membership.get(id), members: this.host.membership.list() };
   }
 
+  /** The leader's side of a promotion a follower forwarded: refusals as PromoteRefusal. */
+  async promoteForFollower(id: bigint): Promise<void> {
+    if (this.host.node.raft.state !== 'StateLeader') throw new PromoteRefusal('notLeader');
+    try {
+      await this.promote(id);
+    } catch (err) {
+      const reason = err instanceof ServerError ? REFUSAL_OF.get(err.kind) : undefined;
+      throw reason === undefined ? err : new PromoteRefusal(reason);
+    }
+  }
+
+  /**
+   * A follower cannot see whether the learner caught up, so it asks the leader to promote (as
+   * etcd's followers do, over the peer port), asking again while leadership moves, until the
+   * request timeout; then it answers once the promotion has reached its own membership.
+   */
+  private async promoteThroughLeader(id: bigint): Promise<MemberChange> {
+    const h = this.host;
+    const deadline = Date.now() + requestTimeoutMs(h.cfg);
+    const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, h.cfg.heartbeatMs));
+    for (;;) {
+      if (h.isStopped()) throw new ServerError('stopped');
+      if (h.node.raft.state === 'StateLeader') return this.promote(id);
+      const leader = h.leader();
+      if (leader !== 0n) {
+        try {
+          await h.peers.promoteOnLeader(leader, id);
+          break;
+        } catch (err) {
+          if (!(err instanceof ServerError) || !RETRY_PROMOTE.has(err.kind)) throw err;
+        }
+      }
+      if (Date.now() > deadline) throw new ServerError('timeout');
+      await pause();
+    }
+    while (h.membership.get(id)?.isLearner === true && Date.now() <= deadline) await pause();
+    return { header: h.header(), member: h.membership.get(id), members: h.membership.list() };
+  }
+
   /**
    * etcd's readiness rule for a promotion, decided by the leader: the learner's match index is
-   * within 90% of the leader's. A follower cannot see progress and answers "not ready".
+   * within 90% of the leader's.
    */
   private learnerInSync(id: bigint): boolean {
     const r = this.host.node.raft;

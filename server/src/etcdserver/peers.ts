@@ -1,10 +1,10 @@
 import type { Registry } from 'prom-client';
 import { MessageType, type Message, type RawNode, type SnapshotMetadata, nodeId } from '../raft/index.js';
 import { LeaseNotFoundError } from '../lease/index.js';
-import { PeerRefusedError } from '../transport/index.js';
+import { PROMOTE_REFUSAL_STATUS, PeerRefusedError } from '../transport/index.js';
 import type { LeaseTtl, PeerTransport, RaftHandler } from '../transport/types.js';
 import { type Logger, errorMessage } from '../util/index.js';
-import { ServerError } from './errors.js';
+import { ServerError, type ServerErrorKind } from './errors.js';
 import type { MemberInfo } from './server-api.js';
 
 /**
@@ -24,6 +24,8 @@ export interface PeerHost {
   renewLocal(id: bigint): Promise<number>;
   /** A lease's time to live if this member leads (throwing LeaseRefusal otherwise): a follower asked. */
   timeToLiveLocal(id: bigint, keys: boolean): Promise<LeaseTtl>;
+  /** Promotes a learner if this member leads (throwing PromoteRefusal otherwise): a follower forwarded it. */
+  promoteLocal(id: bigint): Promise<void>;
   /** A consistent copy of the backend to send with a snapshot: its size and its bytes. */
   openDatabase(): Promise<{ size: number; chunks: AsyncIterable<Uint8Array> }>;
   /** Where the member's applied state is now: the applied index, its term, the configuration. */
@@ -35,6 +37,14 @@ export interface PeerHost {
   removed(by: bigint): void;
   readonly log: Logger;
 }
+
+/** What each refusal of a forwarded promotion means here (transport statuses → the member's errors). */
+const PROMOTE_ERRORS = new Map<number, ServerErrorKind>([
+  [PROMOTE_REFUSAL_STATUS.notLeader, 'leaderChanged'],
+  [PROMOTE_REFUSAL_STATUS.notReady, 'learnerNotReady'],
+  [PROMOTE_REFUSAL_STATUS.notFound, 'memberNotFound'],
+  [PROMOTE_REFUSAL_STATUS.notLearner, 'memberNotLearner'],
+]);
 
 /**
  * The member's side of the peer network (etcd's raftNode ↔ rafthttp): raft's outgoing messages
@@ -137,6 +147,21 @@ export class Peers implements RaftHandler {
     return this.onLeader(id, (t) => t.leaseTimeToLive(to, id, keys));
   }
 
+  /**
+   * A MemberPromote received on a follower, decided by the leader `to` (only it sees whether the
+   * learner caught up), as etcd's followers forward it. The leader's refusals come back as
+   * ServerErrors; 'leaderChanged' means: ask again.
+   */
+  async promoteOnLeader(to: bigint, id: bigint): Promise<void> {
+    if (this.transport === undefined) throw new ServerError('noLeader');
+    try {
+      await this.transport.promoteMember(to, id);
+    } catch (err) {
+      const kind = err instanceof PeerRefusedError ? PROMOTE_ERRORS.get(err.status) : undefined;
+      throw new ServerError(kind ?? 'timeoutDueToConnectionLost', { cause: err });
+    }
+  }
+
   private async onLeader<T>(id: bigint, ask: (t: PeerTransport) => Promise<T>): Promise<T> {
     if (this.transport === undefined) throw new ServerError('noLeader');
     try {
@@ -154,6 +179,10 @@ export class Peers implements RaftHandler {
 
   leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTtl> {
     return this.host.timeToLiveLocal(id, keys);
+  }
+
+  promoteMember(id: bigint): Promise<void> {
+    return this.host.promoteLocal(id);
   }
 
   members(): readonly MemberInfo[] {

@@ -165,6 +165,7 @@ export class EtcdServer implements EtcdServerApi {
       },
       members: () => this.membership.list(),
       removed: (by) => this.removedFromCluster(by),
+      promoteLocal: (id) => this.changes.promoteForFollower(id),
       log,
     });
     this.leases = new LeaseFront({

@@ -2,7 +2,7 @@ import http2 from 'node:http2';
 import { PeerRefusedError, TransportError } from './errors.js';
 import type { TransportContext } from './context.js';
 import type { LeaseTtl } from './types.js';
-import { LEASE_PATH, LEASE_TTL_PATH, peerHeaders } from './wire.js';
+import { LEASE_PATH, LEASE_TTL_PATH, PROMOTE_PATH, peerHeaders } from './wire.js';
 
 /**
  * Lease requests a follower forwards to the leader (only the leader knows when leases expire, as
@@ -10,6 +10,8 @@ import { LEASE_PATH, LEASE_TTL_PATH, peerHeaders } from './wire.js';
  * TTL the lease was renewed for, 8 bytes big-endian. A time-to-live question: POST
  * /leases/internal with the id and one byte (1: with keys); the answer is JSON {ttl, grantedTtl,
  * keys (base64)}. Refusals: 404 no such lease, 503 not the leader. One HTTP/2 session per URL.
+ * The same way, a follower forwards a member promotion: POST /members/promote with the learner's
+ * id; an empty 200 once the leader applied it (refusals: see PROMOTE_REFUSAL_STATUS).
  */
 export class LeaseRequests {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
@@ -27,6 +29,10 @@ export class LeaseRequests {
     const answer = await this.ask(to, urls, LEASE_TTL_PATH, body, `ask the time to live of lease ${id.toString(16)}`);
     const j = JSON.parse(answer.toString()) as { ttl: number; grantedTtl: number; keys: string[] };
     return { ttl: j.ttl, grantedTtl: j.grantedTtl, keys: j.keys.map((k) => Buffer.from(k, 'base64')) };
+  }
+
+  async promote(to: bigint, urls: readonly string[], id: bigint): Promise<void> {
+    await this.ask(to, urls, PROMOTE_PATH, idBytes(id), `promote member ${id.toString(16)}`);
   }
 
   private async ask(to: bigint, urls: readonly string[], path: string, body: Buffer, what: string): Promise<Buffer> {

@@ -6,9 +6,9 @@ import type { TransportContext } from './context.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { createPeerServer } from './peer-tls.js';
 import { receiveSnapshot } from './snapshot-receiver.js';
-import { LeaseRefusal } from './types.js';
+import { LeaseRefusal, PROMOTE_REFUSAL_STATUS, PromoteRefusal } from './types.js';
 import { encodeMembers } from './members-request.js';
-import { HEADER_CLUSTER_ID, HEADER_FROM, HEADER_TO, LEASE_PATH, LEASE_TTL_PATH, MEMBERS_PATH, PROBE_PATH, SNAPSHOT_PATH, STREAM_PATH, formatId, parseId, parsePeerUrl } from './wire.js';
+import { HEADER_CLUSTER_ID, HEADER_FROM, HEADER_TO, LEASE_PATH, LEASE_TTL_PATH, MEMBERS_PATH, PROBE_PATH, PROMOTE_PATH, SNAPSHOT_PATH, STREAM_PATH, formatId, parseId, parsePeerUrl } from './wire.js';
 
 const WINDOW_BYTES = 8 * 1024 * 1024;
 
@@ -82,7 +82,7 @@ export class PeerServer {
       stream.end(encodeMembers(this.ctx.handler.members()));
       return;
     }
-    if (method !== 'POST' || (path !== STREAM_PATH && path !== SNAPSHOT_PATH && path !== LEASE_PATH && path !== LEASE_TTL_PATH)) {
+    if (method !== 'POST' || !POST_PATHS.has(String(path))) {
       refuse(stream, 404, `no handler for ${String(method)} ${String(path)}`);
       return;
     }
@@ -94,6 +94,7 @@ export class PeerServer {
     if (path === STREAM_PATH) this.acceptStream(stream, check.from);
     else if (path === LEASE_PATH) this.renewLease(stream);
     else if (path === LEASE_TTL_PATH) this.leaseTimeToLive(stream);
+    else if (path === PROMOTE_PATH) this.promoteMember(stream);
     else void receiveSnapshot(this.ctx, stream, check.from);
   }
 
@@ -166,6 +167,12 @@ export class PeerServer {
     );
   }
 
+  /** A follower's forwarded member promotion (see lease-request.ts). */
+  private promoteMember(stream: http2.ServerHttp2Stream): void {
+    // Member ids are unsigned (lease ids are signed: same 8 bytes, read the other way).
+    answerLease(stream, 8, (body) => this.ctx.handler.promoteMember(body.readBigUInt64BE()).then(() => Buffer.alloc(0)));
+  }
+
   private deliver(frame: Buffer, label: string): void {
     try {
       this.ctx.handler.process(decodeMessage(frame));
@@ -190,12 +197,16 @@ function answerLease(stream: http2.ServerHttp2Stream, size: number, handle: (bod
         stream.end(out);
       },
       (err: unknown) => {
+        if (err instanceof PromoteRefusal) return refuse(stream, PROMOTE_REFUSAL_STATUS[err.reason], errorMessage(err));
         const reason = err instanceof LeaseRefusal ? err.reason : undefined;
         refuse(stream, reason === 'notFound' ? 404 : 503, errorMessage(err));
       },
     );
   });
 }
+
+/** The POST requests a peer may make (the raft stream, snapshots, requests for the leader). */
+const POST_PATHS = new Set([STREAM_PATH, SNAPSHOT_PATH, LEASE_PATH, LEASE_TTL_PATH, PROMOTE_PATH]);
 
 function refuse(stream: http2.ServerHttp2Stream, status: number, text: string): void {
   if (stream.destroyed || stream.headersSent) return;

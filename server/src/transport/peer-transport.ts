@@ -86,6 +86,12 @@ class Transport implements CairnPeerTransport {
     return this.leases.timeToLive(to, urls, id, keys);
   }
 
+  promoteMember(to: bigint, id: bigint): Promise<void> {
+    const urls = this.peerUrls.get(to);
+    if (urls === undefined) return Promise.reject(new TransportError(`member ${formatId(to)} is not a peer`));
+    return this.leases.promote(to, urls, id);
+  }
+
   async start(): Promise<void> {
     if (this.closed !== undefined) throw new TransportError('transport is closed');
     for (const url of this.urls) {

@@ -26,6 +26,11 @@ export interface RaftHandler {
   renewLease(id: bigint): Promise<number>;
   /** A follower asked how long a lease has left: answer if this member leads (LeaseRefusal otherwise). */
   leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTtl>;
+  /**
+   * A follower forwarded a MemberPromote (only the leader sees whether the learner caught up):
+   * promote if this member leads; throw a PromoteRefusal to refuse.
+   */
+  promoteMember(id: bigint): Promise<void>;
   /** A peer refused this member as removed from the cluster (410): the member should stop. */
   removedFromCluster(by: bigint): void;
   /** The members this member knows, for GET /members (a member joining an existing cluster asks). */
@@ -43,6 +48,17 @@ export interface LeaseTtl {
 export class LeaseRefusal extends Error {
   constructor(readonly reason: 'notFound' | 'notLeader') {
     super(reason === 'notFound' ? 'lease not found' : 'not the leader');
+  }
+}
+
+/** Why a forwarded member promotion was refused; each reason travels as its own HTTP status. */
+export type PromoteRefusalReason = 'notLeader' | 'notReady' | 'notFound' | 'notLearner';
+
+export const PROMOTE_REFUSAL_STATUS: Readonly<Record<PromoteRefusalReason, number>> = { notLeader: 503, notReady: 412, notFound: 404, notLearner: 409 };
+
+export class PromoteRefusal extends Error {
+  constructor(readonly reason: PromoteRefusalReason) {
+    super(`member promotion refused: ${reason}`);
   }
 }
 
@@ -75,6 +91,11 @@ export interface PeerTransport {
   renewLease(to: bigint, id: bigint): Promise<number>;
   /** Asks member `to` (the leader) a lease's time to live; refusals as renewLease's. */
   leaseTimeToLive(to: bigint, id: bigint, keys: boolean): Promise<LeaseTtl>;
+  /**
+   * Asks member `to` (the leader) to promote learner `id`; rejects with PeerRefusedError whose
+   * status is PROMOTE_REFUSAL_STATUS of the reason, or when unreachable.
+   */
+  promoteMember(to: bigint, id: bigint): Promise<void>;
   /** Peers with a working stream right now (etcd_network_active_peers). */
   activePeers(): number;
   /** Whether the stream to this peer works right now. */

@@ -13,6 +13,7 @@ export const PROBE_PATH = '/raft/probe';
 export const LEASE_PATH = '/leases';
 export const LEASE_TTL_PATH = '/leases/internal';
 export const MEMBERS_PATH = '/members';
+export const PROMOTE_PATH = '/members/promote';
 
 export const HEADER_CLUSTER_ID = 'x-cairn-cluster-id';
 export const HEADER_FROM = 'x-cairn-from';

@@ -266,6 +266,9 @@ describe('three members in one process over an in-memory network', () => {
       const leader = members.find((m) => m.memberId === leaderId) as EtcdServer;
       await assert.rejects(leader.memberPromote(id), new ServerError('learnerNotReady'), 'a learner that never started holds nothing');
       await assert.rejects(leader.memberPromote(leaderId), new ServerError('memberNotLearner'));
+      // Asked of a follower, the promotion is decided by the leader, whose refusal comes back.
+      await assert.rejects(follower.memberPromote(id), new ServerError('learnerNotReady'), 'forwarded and refused by the leader');
+      await assert.rejects(follower.memberPromote(0x77n), new ServerError('memberNotFound'));
       const updated = await leader.memberUpdate(id, ['http://127.0.0.10:2380']);
       assert.deepEqual(updated.member?.peerUrls, ['http://127.0.0.10:2380']);
       const removed = await leader.memberRemove(id);

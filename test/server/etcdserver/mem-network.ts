@@ -1,5 +1,5 @@
 import type { Message } from '../../../server/src/raft/index.js';
-import { LeaseRefusal, type LeaseTtl, type OutgoingSnapshot, PeerRefusedError, type PeerTransport, type RaftHandler } from '../../../server/src/transport/index.js';
+import { LeaseRefusal, type LeaseTtl, type OutgoingSnapshot, PROMOTE_REFUSAL_STATUS, PeerRefusedError, PromoteRefusal, type PeerTransport, type RaftHandler } from '../../../server/src/transport/index.js';
 import type { TransportFactory } from '../../../server/src/etcdserver/index.js';
 
 /**
@@ -49,6 +49,7 @@ export class MemNetwork {
       return await fn(h);
     } catch (err) {
       if (err instanceof LeaseRefusal) throw new PeerRefusedError(err.reason === 'notFound' ? 404 : 503, err.message);
+      if (err instanceof PromoteRefusal) throw new PeerRefusedError(PROMOTE_REFUSAL_STATUS[err.reason], err.message);
       throw err;
     }
   }
@@ -143,6 +144,10 @@ class MemTransport implements PeerTransport {
 
   leaseTimeToLive(to: bigint, id: bigint, keys: boolean): Promise<LeaseTtl> {
     return this.net.ask(this.id, to, (h) => h.leaseTimeToLive(id, keys));
+  }
+
+  promoteMember(to: bigint, id: bigint): Promise<void> {
+    return this.net.ask(this.id, to, (h) => h.promoteMember(id));
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Registry } from 'prom-client';
 import { type Message, MessageType, index, message, nodeId, term } from '../../../server/src/raft/index.js';
-import { type CairnPeerTransport, LeaseRefusal, type LeaseTtl, type PeerMember, type PeerTransportOptions, type RaftHandler, createPeerTransport } from '../../../server/src/transport/index.js';
+import { type CairnPeerTransport, LeaseRefusal, PromoteRefusal, type LeaseTtl, type PeerMember, type PeerTransportOptions, type RaftHandler, createPeerTransport } from '../../../server/src/transport/index.js';
 
 export const CLUSTER = 0x1c2d3e4f5a6b7c8dn;
 
@@ -32,6 +32,14 @@ export class RecordingHandler implements RaftHandler {
   async leaseTimeToLive(id: bigint, keys: boolean): Promise<LeaseTtl> {
     const ttl = await this.renewLease(id);
     return { ttl: ttl - 1, grantedTtl: ttl, keys: keys ? [Buffer.from('k1'), Buffer.from([0, 255])] : [] };
+  }
+
+  /** Promotions forwarded to this member; it refuses unless it leads, as the real one does. */
+  readonly promoted: bigint[] = [];
+  async promoteMember(id: bigint): Promise<void> {
+    if (!this.leader) throw new PromoteRefusal('notLeader');
+    if (id === 0xbadn) throw new PromoteRefusal('notReady');
+    this.promoted.push(id);
   }
 
   async renewLease(id: bigint): Promise<number> {

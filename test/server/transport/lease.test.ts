@@ -24,3 +24,20 @@ test('a follower forwards a lease keep-alive to the leader: the TTL, 404 for no 
     await leader.transport.close();
   }
 });
+
+test('a follower forwards a member promotion to the leader: done, or refused with the reason as its status', async () => {
+  const follower = await startMember(1n);
+  const leader = await startMember(2n);
+  try {
+    follower.transport.addPeer(leader.id, [leader.url()]);
+    await follower.transport.promoteMember(leader.id, 0x33n);
+    await follower.transport.promoteMember(leader.id, 0xd3390940b63d411dn);
+    assert.deepEqual(leader.handler.promoted, [0x33n, 0xd3390940b63d411dn], 'member ids above 2^63 too');
+    await assert.rejects(follower.transport.promoteMember(leader.id, 0xbadn), (e: unknown) => e instanceof PeerRefusedError && e.status === 412, 'not ready');
+    leader.handler.leader = false;
+    await assert.rejects(follower.transport.promoteMember(leader.id, 0x33n), (e: unknown) => e instanceof PeerRefusedError && e.status === 503, 'not the leader');
+  } finally {
+    await follower.transport.close();
+    await leader.transport.close();
+  }
+});
