@@ -18,6 +18,8 @@ const linkKey = (from: bigint, to: bigint): string => `${from.toString(16)}>${to
 export class PeerNetwork implements LinkPolicy {
   private readonly cuts = new Set<string>();
   private readonly isolated = new Set<bigint>();
+  private readonly slow = new Map<bigint, number>();
+  private readonly flapping = new Set<bigint>();
   private readonly proxies: PeerProxy[] = [];
 
   private constructor(readonly specs: readonly MemberSpec[]) {}
@@ -53,6 +55,25 @@ export class PeerNetwork implements LinkPolicy {
     return this.isolated.has(to);
   }
 
+  delayMs(from: bigint | undefined, to: bigint | undefined): number {
+    return Math.max(from === undefined ? 0 : (this.slow.get(from) ?? 0), to === undefined ? 0 : (this.slow.get(to) ?? 0));
+  }
+
+  isDropped(from: bigint | undefined, to: bigint | undefined): boolean {
+    return (from !== undefined && this.flapping.has(from)) || (to !== undefined && this.flapping.has(to));
+  }
+
+  /** Holds everything the member sends or receives for `ms` on the way (until heal). */
+  delay(id: MemberIdLike, ms: number): void {
+    this.slow.set(toId(id), ms);
+  }
+
+  /** Resets the member's peer connections whenever they carry anything (until heal). */
+  drop(id: MemberIdLike): void {
+    this.flapping.add(toId(id));
+    this.enforce();
+  }
+
   /** Cuts the directed link from → to (everything `from` sends to `to`, and the answers to it). */
   cut(from: MemberIdLike, to: MemberIdLike): void {
     this.cuts.add(linkKey(toId(from), toId(to)));
@@ -81,6 +102,8 @@ export class PeerNetwork implements LinkPolicy {
   heal(): void {
     this.cuts.clear();
     this.isolated.clear();
+    this.slow.clear();
+    this.flapping.clear();
     for (const p of this.proxies) p.releaseHeld();
   }
 

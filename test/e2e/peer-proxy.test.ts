@@ -197,6 +197,27 @@ describe('the peer proxy', () => {
     again.stream.close(NGHTTP2_CANCEL);
   });
 
+  test('a delayed link still carries everything, in order; a dropped link resets its connections until heal', async () => {
+    net.delay(A, 30);
+    const { stream, answer } = request(connect(), peer(A, '/echo'));
+    for (let i = 0; i < 20; i++) stream.write(`${i};`);
+    stream.end('end');
+    const r = await answer;
+    assert.equal(r.body, `${Array.from({ length: 20 }, (_, i) => `${i};`).join('')}end`, 'every chunk, in order, both ways');
+    net.heal();
+
+    const open = request(connect(), peer(A));
+    assert.equal(await open.status, 200);
+    net.drop(A);
+    await assertDropped({ session: open.session, answer: open.answer.then((a) => ({ ...a, status: 0 })) }, 'an open connection of the dropped member is reset');
+    const fresh = request(connect(), peer(A, '/echo'), 'x');
+    await assertDropped(fresh, 'a new one too');
+    const other = await request(connect(), peer(C, '/echo'), 'c').answer;
+    assert.equal(other.body, 'c', 'other members\' links pass');
+    net.heal();
+    assert.equal((await request(connect(), peer(A, '/echo'), 'back').answer).body, 'back');
+  });
+
   test('partition groups and isolation', async () => {
     net.partition([[A], [B, C]]);
     const a = request(connect(), peer(A));

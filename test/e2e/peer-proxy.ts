@@ -3,12 +3,17 @@
 // HTTP/2 streams and reads x-cairn-from / x-cairn-to to know whose traffic each stream is.
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { Transform } from 'node:stream';
 
 /** Decides, for each stream, whether the link from one member to another is cut right now. */
 export interface LinkPolicy {
   isCut(from: bigint, to: bigint): boolean;
   /** Whether traffic of no known sender to this member is cut (the member is isolated). */
   isIsolated(to: bigint): boolean;
+  /** How long each chunk from → to is held before it is passed on (0: not at all). */
+  delayMs?(from: bigint | undefined, to: bigint | undefined): number;
+  /** Whether the link's connections are reset as soon as they carry anything (a flapping path). */
+  isDropped?(from: bigint | undefined, to: bigint | undefined): boolean;
 }
 
 /** Who an incoming connection belongs to, learnt from the first request that says so. */
@@ -105,12 +110,12 @@ export class PeerProxy {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** Applies the policy to what is open now: the connections of forwarded streams of a cut link are dropped. */
+  /** Applies the policy to what is open now: the connections of forwarded streams of a cut (or dropped) link go. */
   enforce(): void {
     for (const f of this.forwarded) {
       // A stream that already ended has no session any more: nothing of it left to drop.
       const session = f.incoming.session as http2.ServerHttp2Session | undefined;
-      if (session !== undefined && this.cut(f.from, f.to)) this.dropConnection(session);
+      if (session !== undefined && (this.cut(f.from, f.to) || this.policy.isDropped?.(f.from, f.to) === true)) this.dropConnection(session);
     }
   }
 
@@ -163,6 +168,7 @@ export class PeerProxy {
     }
     const from = named ?? info.from;
     if (this.cut(from, to)) this.blackHole(stream);
+    else if (this.policy.isDropped?.(from, to) === true) this.dropConnection(stream.session as http2.ServerHttp2Session);
     else this.forward(stream, headers, info, from, to);
   }
 
@@ -194,12 +200,12 @@ export class PeerProxy {
     const pair: Forwarded = { from, to, incoming: stream, outgoing };
     this.forwarded.add(pair);
     relayTrailers(stream, outgoing);
-    if (!stream.endAfterHeaders) stream.pipe(outgoing);
+    if (!stream.endAfterHeaders) stream.pipe(this.delayed(from, to)).pipe(outgoing);
     outgoing.on('response', (h) => {
       if (stream.destroyed || stream.headersSent) return;
       stream.respond({ ':status': h[':status'], ...plainHeaders(h) }, { waitForTrailers: true });
       relayTrailers(outgoing, stream);
-      outgoing.pipe(stream);
+      outgoing.pipe(this.delayed(to, from)).pipe(stream);
     });
     // A reset (or a close before the exchange was complete) on either side resets the other
     // with the same code; a completed exchange closes by itself.
@@ -213,6 +219,35 @@ export class PeerProxy {
       const code = outgoing.rstCode ?? NGHTTP2_INTERNAL_ERROR;
       if (stream.closed || (code === NGHTTP2_NO_ERROR && outgoing.readableEnded)) return;
       stream.close(code === NGHTTP2_NO_ERROR ? NGHTTP2_INTERNAL_ERROR : code);
+    });
+  }
+
+  /**
+   * Passes chunks on after the link's current delay, in order (release times never go back, and
+   * timers due at the same time fire in the order they were set).
+   */
+  private delayed(from: bigint | undefined, to: bigint | undefined): Transform {
+    const policy = this.policy;
+    let last = 0;
+    let pending = 0;
+    let flushed: (() => void) | undefined;
+    return new Transform({
+      transform(chunk: Buffer, _enc, done): void {
+        const ms = policy.delayMs?.(from, to) ?? 0;
+        const at = Math.max(performance.now() + ms, last);
+        last = at;
+        if (at <= performance.now() && pending === 0) return done(null, chunk);
+        pending++;
+        setTimeout(() => {
+          this.push(chunk);
+          if (--pending === 0) flushed?.();
+        }, at - performance.now());
+        done();
+      },
+      flush(done): void {
+        if (pending === 0) return done();
+        flushed = () => done();
+      },
     });
   }
 

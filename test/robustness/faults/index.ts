@@ -1,15 +1,15 @@
 // Every fault the campaign can inject, by kind.
 export { compactDefragFault, replaceFault } from './admin-faults.js';
 export type { Fault, FaultContext, Heal } from './fault.js';
-export { clientLinkFault, isolateFault, snapshotBlackholeFault, splitFault } from './network-faults.js';
+export { clientLinkFault, isolateFault, peerLinkFault, snapshotBlackholeFault, splitFault } from './network-faults.js';
 export { failpointFault, killFault, pauseFault } from './process-faults.js';
 import { compactDefragFault, replaceFault } from './admin-faults.js';
 import type { Fault } from './fault.js';
-import { clientLinkFault, isolateFault, snapshotBlackholeFault, splitFault } from './network-faults.js';
+import { clientLinkFault, isolateFault, peerLinkFault, snapshotBlackholeFault, splitFault } from './network-faults.js';
 import { failpointFault, killFault, pauseFault } from './process-faults.js';
 
 export const ALL_FAULTS: readonly Fault[] = [
-  killFault, pauseFault, failpointFault, isolateFault, splitFault, snapshotBlackholeFault, clientLinkFault,
+  killFault, pauseFault, failpointFault, isolateFault, splitFault, snapshotBlackholeFault, peerLinkFault, clientLinkFault,
   compactDefragFault, replaceFault,
 ];
 

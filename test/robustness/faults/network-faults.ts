@@ -67,6 +67,23 @@ export const snapshotBlackholeFault: Fault = {
   },
 };
 
+/** A member's peer links slowed (20-300 ms per chunk each way) or flapping (reset whenever used). */
+export const peerLinkFault: Fault = {
+  kind: 'peer-link',
+  applies: (c) => c.members.length >= 3,
+  async inject(ctx) {
+    const m = await victim(ctx, 0.5);
+    if (m.id === undefined) return async () => undefined;
+    const mode = ctx.rand() < 0.6 ? { kind: 'delay' as const, ms: 20 + Math.floor(ctx.rand() * 280) } : { kind: 'drop' as const };
+    ctx.rec.fault(`peer-${mode.kind}`, `peer links of ${m.spec.name}: ${mode.kind}${mode.kind === 'delay' ? ` ${mode.ms} ms` : ''}`);
+    ctx.cluster.peers.degrade(m.id, mode);
+    return async () => {
+      ctx.rec.fault('', 'heal peer links');
+      ctx.cluster.peers.heal();
+    };
+  },
+};
+
 export const clientLinkFault: Fault = {
   kind: 'client-link',
   applies: () => true,

@@ -12,6 +12,8 @@ export interface PeerLinks {
   partition(groups: readonly (readonly bigint[])[]): void;
   /** Cuts the member off from everyone, both ways. */
   isolate(id: bigint): void;
+  /** Delays (ms per chunk, order kept) or drops (resets) every link of the member, until heal. */
+  degrade(id: bigint, mode: { readonly kind: 'delay'; readonly ms: number } | { readonly kind: 'drop' }): void;
   heal(): void;
   close(): Promise<void>;
 }
@@ -22,6 +24,7 @@ export async function cairnPeerLinks(specs: readonly MemberSpec[]): Promise<Peer
   return {
     partition: (groups) => net.partition(groups),
     isolate: (id) => net.isolate(id),
+    degrade: (id, mode) => (mode.kind === 'delay' ? net.delay(id, mode.ms) : net.drop(id)),
     heal: () => net.heal(),
     close: () => net.close(),
   };
@@ -39,6 +42,7 @@ function etcdSender(head: string): string | undefined {
 class EtcdPeerLinks implements PeerLinks {
   private readonly cuts = new Set<string>();
   private readonly isolated = new Set<string>();
+  private readonly degraded = new Map<string, LinkMode>();
   readonly proxies: TcpProxy[] = [];
 
   /** Adds the proxy in front of the member `to` (its id is learnt later: `ids` maps spec index → id). */
@@ -56,8 +60,14 @@ class EtcdPeerLinks implements PeerLinks {
   private mode(from: string | undefined, to: string | undefined): LinkMode {
     if (to === undefined) return PASS;
     if (this.isolated.has(to)) return BLACKHOLE;
-    if (from === undefined) return PASS;
-    return this.isolated.has(from) || this.cuts.has(`${from}>${to}`) ? BLACKHOLE : PASS;
+    if (from === undefined) return this.degraded.get(to) ?? PASS;
+    if (this.isolated.has(from) || this.cuts.has(`${from}>${to}`)) return BLACKHOLE;
+    return this.degraded.get(from) ?? this.degraded.get(to) ?? PASS;
+  }
+
+  degrade(id: bigint, mode: LinkMode): void {
+    this.degraded.set(id.toString(), mode);
+    for (const p of this.proxies) p.reevaluate();
   }
 
   partition(groups: readonly (readonly bigint[])[]): void {
@@ -77,6 +87,7 @@ class EtcdPeerLinks implements PeerLinks {
   heal(): void {
     this.cuts.clear();
     this.isolated.clear();
+    this.degraded.clear();
     for (const p of this.proxies) p.reevaluate();
   }
 
