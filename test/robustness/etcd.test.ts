@@ -10,7 +10,7 @@ import { runOnce, type RunOptions } from './campaign/run.js';
 
 describe('robustness campaign against etcd 3.4.23', { timeout: 180_000 }, () => {
   test('3 members: the campaign shape Cairn runs passes on etcd', async () => {
-    const faults = ['kill', 'pause', 'isolate', 'split', 'client-link', 'compact-defrag', 'replace'];
+    const faults = ['kill', 'pause', 'isolate', 'split', 'peer-link', 'client-link', 'compact-defrag', 'replace'];
     const opts: RunOptions = { target: 'etcd', members: 3, seed: 31, durationMs: 12_000, faults };
     const result = await runOnce(opts);
     const report = formatRun(opts, result);
