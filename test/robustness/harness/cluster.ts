@@ -178,7 +178,7 @@ export class Cluster {
    * Replaces a member with a fresh one: removed from the membership, killed, wiped, added back
    * as a learner under a new id with `--initial-cluster-state existing`, then promoted.
    */
-  async replace(m: Member, log: (s: string) => void): Promise<string | undefined> {
+  async replace(m: Member, log: (s: string) => void): Promise<void> {
     const via = (): Member => {
       const other = this.members.find((x) => x !== m && x.inCluster && x.proc.running && !x.proc.paused);
       if (other === undefined) throw new Error('no other member to change the membership through');
@@ -206,23 +206,21 @@ export class Cluster {
   }
 
   /**
-   * Promotes a learner, asking a follower first (as a client may) and, after 10 s of refusals,
-   * the leader. etcd forwards MemberPromote to its leader, so when a follower refused for 10 s
-   * and the leader then accepts at its first ask, the returned text reports it as a finding.
+   * Promotes a learner, asking a follower (which forwards it to the leader, as etcd's do) until
+   * the learner has caught up; the leader only when no follower runs. Logs how many refusals
+   * ("not in sync yet") it took. (Whether a follower's answer matches the leader's cannot be
+   * judged from here: the learner may catch up between two asks.)
    */
-  async promote(m: Member, log: (s: string) => void): Promise<string | undefined> {
+  async promote(m: Member, log: (s: string) => void): Promise<void> {
     const req = { ID: Long.fromString(m.id?.toString() ?? '0', true) };
     const start = Date.now();
     let refusals = 0;
     let lastRefusal = '';
-    let leaderAsks = 0;
     const via = await until(`promotion of ${m.spec.name}`, async () => {
       const li = await this.leaderIndex();
       const voters = this.members.filter((x) => x !== m && x.inCluster && !x.learner && x.proc.running && !x.proc.paused);
-      const askLeader = Date.now() - start > 10_000;
-      const v = voters.find((x) => (x.index === li) === askLeader) ?? voters[0];
+      const v = voters.find((x) => x.index !== li) ?? voters[0];
       if (v === undefined) return undefined;
-      if (v.index === li) leaderAsks++;
       try {
         await unary(v.admin.cluster, clusterService.MemberPromote, req, 5_000);
       } catch (err) {
@@ -236,9 +234,8 @@ export class Cluster {
     }, 60_000);
     m.learner = false;
     this.ids[m.index] = m.id;
-    log(`${m.spec.name} promoted via ${via.name}${via.leader ? ' (the leader)' : ''}`);
-    if (!via.leader || refusals === 0 || leaderAsks !== 1) return undefined;
-    return `MemberPromote of learner ${m.spec.name}: refused ${refusals} times over 10 s by a follower (last: ${lastRefusal}), accepted by the leader at its first ask`;
+    const waited = refusals === 0 ? '' : ` after ${refusals} refusals in ${((Date.now() - start) / 1000).toFixed(1)} s (last: ${lastRefusal})`;
+    log(`${m.spec.name} promoted via ${via.name}${via.leader ? ' (the leader)' : ''}${waited}`);
   }
 
   /** Every member running and in the cluster reports the same HashKV at the same revision. */
