@@ -3,6 +3,7 @@
 // waits for what the cluster agrees on. Every wait has a deadline that only bounds a hang.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CAIRN_MAIN, etcdctl, freePort } from './cluster-process.js';
+import { until } from '../support/until.js';
 
 /** Where a member listens and what it advertises (the peer URL may sit behind a test proxy). */
 export interface MemberSpec {
@@ -107,21 +108,7 @@ export class ClusterMember {
   }
 }
 
-/** Polls fn until it returns a value that is not undefined, or throws after the deadline. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, deadlineMs = 30_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { until } from '../support/until.js';
 
 /** etcdctl's JSON with 64-bit ids as strings (JSON.parse would round them). */
 export function parseIds<T>(json: string): T {

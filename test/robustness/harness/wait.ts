@@ -1,22 +1,2 @@
-// Waiting for a condition with a deadline that only bounds a hang; it never decides an outcome.
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls fn until it returns something other than undefined; throws after the deadline. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, deadlineMs = 30_000, context?: () => string): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) {
-      const why = last === undefined ? '' : `: ${last instanceof Error ? last.message : String(last)}`;
-      throw new Error(`timed out waiting for ${what}${why}${context === undefined ? '' : `\n${context()}`}`);
-    }
-    await sleep(100);
-  }
-}
+// Waiting for a condition with a deadline (shared with the end-to-end tests).
+export { sleep, until } from '../../support/until.js';
