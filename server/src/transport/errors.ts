@@ -3,9 +3,6 @@ import { CairnError } from '../util/index.js';
 /** The base of the peer transport's errors. */
 export class TransportError extends CairnError {}
 
-/** A transport option names a feature that is not built yet (peer TLS). */
-export class TransportNotBuiltError extends TransportError {}
-
 /** A peer URL the transport cannot serve or dial (not http://host:port). */
 export class PeerUrlError extends TransportError {}
 
