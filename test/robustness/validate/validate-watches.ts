@@ -17,7 +17,7 @@ export function validateWatches(input: ValidationInput): Violation[] {
   const log = ReferenceLog.build(views, out);
   for (const v of views) {
     checkWatchLocally(v, input.compactedUpTo, out);
-    checkWatchAgainstLog(v, views, log, out);
+    checkWatchAgainstLog(v, views, log, input.compactedUpTo, out);
   }
   checkLogAgainstHistory(collectWrites(input.history), views, log, out);
   return out;

@@ -2,6 +2,7 @@
 import { describe } from './reference-log.js';
 import type { Violation, WatchEventRecord } from './types.js';
 import { isProgressNotify, type WatchView } from './watch-view.js';
+import { mayBeCompactedAway } from './watch-reference.js';
 
 export function checkWatchLocally(v: WatchView, compactedUpTo: number | undefined, out: Violation[]): void {
   checkOrderedUnique(v, out);
@@ -9,7 +10,7 @@ export function checkWatchLocally(v: WatchView, compactedUpTo: number | undefine
   checkBookmarks(v, out);
   checkSelection(v, out);
   checkHeaders(v, out);
-  checkPrevKvShape(v, out);
+  checkPrevKvShape(v, compactedUpTo, out);
   checkCompaction(v, compactedUpTo, out);
 }
 
@@ -84,8 +85,9 @@ function checkHeaders(v: WatchView, out: Violation[]): void {
 }
 
 /** prevKv present only when asked for, and shaped like the key's state just before the event. */
-function checkPrevKvShape(v: WatchView, out: Violation[]): void {
+function checkPrevKvShape(v: WatchView, compactedUpTo: number | undefined, out: Violation[]): void {
   for (const { event } of v.events) {
+    if (event.prevKv === undefined && mayBeCompactedAway(event, compactedUpTo)) continue;
     const problem = v.record.request.prevKv ? prevKvShapeProblem(event) : unrequestedPrevKv(event);
     if (problem !== undefined) push(out, 'prevKv', v, `${describe(event)}: ${problem}`);
   }

@@ -143,6 +143,16 @@ describe('validateWatches', () => {
     assertCaught(broken((r) => { watch(r, 1).responses[2] = resp(7, [EV.a3]); }), 'prevKv');
   });
 
+  test('prevKv: missing at or below a compaction is allowed (etcd drops what the compaction removed)', () => {
+    const missingAt7 = (compactedUpTo: number): ValidationInput =>
+      broken((r) => {
+        watch(r, 0).responses[6] = resp(7, [put(kv('a', 'a3', 7, 2, 3))]);
+        (r as { compactedUpTo?: number }).compactedUpTo = compactedUpTo;
+      });
+    assert.deepEqual(validateWatches(missingAt7(7)), []);
+    assertCaught(missingAt7(6), 'prevKv');
+  });
+
   test('prevKv: older than a change the log knows of', () => {
     // Claims a=a1@2 was the state before 7, but a changed at 4.
     const input = broken((r) => {
