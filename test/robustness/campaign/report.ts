@@ -33,6 +33,13 @@ function table(title: string, rows: readonly (readonly string[])[]): string {
   return [`${title}`, ...rows.map((r, i) => (i === 0 ? fmt(r) + '\n' + widths.map((w) => '-'.repeat(w)).join('  ') : fmt(r)))].join('\n');
 }
 
+/** A run's violations counted by source: "watch prevKv ×834, linearizability". */
+function bySource(r: RunResult): string {
+  const n = new Map<string, number>();
+  for (const v of r.violations) n.set(v.source, (n.get(v.source) ?? 0) + 1);
+  return [...n].map(([source, k]) => (k === 1 ? source : `${source} ×${k}`)).join(', ');
+}
+
 /** The summary table of a campaign. */
 export function summarize(runs: readonly { opts: RunOptions; result: RunResult }[], wallMs: number): string {
   const ops = new Map<string, Map<string, number>>();
@@ -57,7 +64,7 @@ export function summarize(runs: readonly { opts: RunOptions; result: RunResult }
     table('operations by kind and outcome', opRows),
     table('faults injected', faultRows),
     `violations: ${bad.length === 0 ? 'none' : ''}`,
-    ...bad.map(({ opts, result }) => `  seed ${result.seed}: ${result.violations.map((v) => v.source).join(', ')}${result.error !== undefined ? ' run error' : ''} — ${reproduction(opts)}`),
+    ...bad.map(({ opts, result }) => `  seed ${result.seed}: ${bySource(result)}${result.error !== undefined ? ' run error' : ''} — ${reproduction(opts)}`),
   ];
   return out.join('\n\n');
 }
