@@ -83,11 +83,7 @@ export async function listenMetricsUrl(raw: string, member: EtcdServer, tls: Cli
     const files = new TlsFiles(tls, 'client');
     const verify = tls.clientCertAuth === true;
     const secure = https.createServer({ ...files.current().options, requestCert: verify, rejectUnauthorized: verify }, handler);
-    secure.prependListener('connection', () => {
-    // Before Node's own listener, which makes the TLS socket with the context current then.
-      const { options, changed } = files.current();
-      if (changed) secure.setSecureContext(options);
-    });
+    files.keepReloaded(secure);
     s = secure;
   } else {
     s = http.createServer(handler);

@@ -1,6 +1,6 @@
 import http2 from 'node:http2';
 import { type TLSSocket, checkServerIdentity } from 'node:tls';
-import { type TlsOptions, TlsFiles, readTlsMaterial, tlsProtocolOptions } from '../util/index.js';
+import { type TlsOptions, TlsFiles, commonNames, readTlsMaterial, tlsProtocolOptions } from '../util/index.js';
 import { TransportError } from './errors.js';
 
 /**
@@ -32,11 +32,7 @@ export function createPeerServer(https: boolean, tls: PeerTlsOptions | undefined
   const files = new TlsFiles(tls, 'peer');
   const server = http2.createSecureServer({ ...files.current().options, settings, requestCert: verify, rejectUnauthorized: verify, ALPNProtocols: ['h2'] });
   // Certificates replaced on disk are picked up for the next connection.
-  server.prependListener('connection', () => {
-    // Before Node's own listener, which makes the TLS socket with the context current then.
-    const { options, changed } = files.current();
-    if (changed) server.setSecureContext(options);
-  });
+  files.keepReloaded(server);
   const refuse = peerIdentityCheck(tls);
   if (refuse !== undefined) {
     server.on('secureConnection', (socket: TLSSocket) => {
@@ -53,11 +49,7 @@ function peerIdentityCheck(tls: PeerTlsOptions): ((socket: TLSSocket) => boolean
   if (cn === '' && host === '') return undefined;
   return (socket) => {
     const cert = socket.getPeerCertificate();
-    if (cn !== '') {
-      const subject = cert.subject as { CN?: string | string[] } | undefined;
-      const got = Array.isArray(subject?.CN) ? subject.CN : [subject?.CN];
-      if (!got.includes(cn)) return true;
-    }
+    if (cn !== '' && !commonNames(cert).includes(cn)) return true;
     return host !== '' && checkServerIdentity(host, cert) !== undefined;
   };
 }

@@ -5,4 +5,4 @@ export { type Tracer, tracer } from './trace.js';
 export { crc32c } from './crc32c.js';
 export { fsyncDir } from './fs.js';
 export { type LogFields, type Logger, nopLogger } from './logger.js';
-export { type TlsMaterial, type TlsOptions, TlsFileError, TlsFiles, readTlsMaterial, tlsProtocolOptions, verifiedCommonName } from './tls.js';
+export { type TlsMaterial, type TlsOptions, TlsFileError, TlsFiles, readTlsMaterial, tlsProtocolOptions, verifiedCommonName, commonNames } from './tls.js';

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import type { SecureContextOptions, TLSSocket } from 'node:tls';
+import type { PeerCertificate, SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
 import { CairnError } from './errors.js';
 
 /**
@@ -94,6 +94,17 @@ export class TlsFiles {
     }
   }
 
+  /**
+   * Gives `server` the current files for each connection it accepts: checked before Node's own
+   * connection listener makes the TLS socket with the context of that moment.
+   */
+  keepReloaded(server: TlsServer): void {
+    server.prependListener('connection', () => {
+      const { options, changed } = this.current();
+      if (changed) server.setSecureContext(options);
+    });
+  }
+
   private load(): SecureContextOptions {
     return { ...readTlsMaterial(this.tls, this.side), ...tlsProtocolOptions(this.tls) };
   }
@@ -121,7 +132,12 @@ export class TlsFiles {
 export function verifiedCommonName(socket: Socket | undefined): string | undefined {
   const s = socket as Partial<TLSSocket> | undefined;
   if (s?.authorized !== true || typeof s.getPeerCertificate !== 'function') return undefined;
-  const cn = (s.getPeerCertificate().subject as { CN?: string | string[] } | undefined)?.CN;
-  const first = Array.isArray(cn) ? cn[0] : cn;
-  return first === undefined || first === '' ? undefined : first;
+  const first = commonNames(s.getPeerCertificate())[0];
+  return first === '' ? undefined : first;
+}
+
+/** A certificate's subject common names (Node gives a string, or an array when there are several). */
+export function commonNames(cert: PeerCertificate): string[] {
+  const cn = (cert.subject as { CN?: string | string[] } | undefined)?.CN;
+  return cn === undefined ? [] : Array.isArray(cn) ? cn : [cn];
 }

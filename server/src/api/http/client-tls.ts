@@ -29,11 +29,7 @@ export function listenTls(host: string, port: number, h2: Http2Server, h1: http.
   const verify = opts.clientCertAuth === true;
   const sockets = new Set<net.Socket>();
   const server = tls.createServer({ ...files.current().options, ALPNProtocols: ['h2', 'http/1.1'], requestCert: verify, rejectUnauthorized: verify, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
-  server.prependListener('connection', () => {
-    // Before Node's own listener, which makes the TLS socket with the context current then.
-    const { options, changed } = files.current();
-    if (changed) server.setSecureContext(options);
-  });
+  files.keepReloaded(server);
   server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
     // A certificate that failed verification (TLS 1.3 checks it after the handshake) is named by
     // `authorizationError`; otherwise OpenSSL's `reason` ("peer did not return a certificate",
