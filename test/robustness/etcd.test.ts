@@ -4,19 +4,11 @@
 // (etcd-io/etcd#15271, fixed in later releases), which the watch validators rightly report; the
 // long campaign (`--target etcd`) keeps that fault and shows it.
 import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
-import { failed, formatRun } from './campaign/report.js';
-import { runOnce, type RunOptions } from './campaign/run.js';
+import { expectCleanRun } from './campaign/expect-clean.js';
 
 describe('robustness campaign against etcd 3.4.23', { timeout: 180_000 }, () => {
   test('3 members: the campaign shape Cairn runs passes on etcd', async () => {
     const faults = ['kill', 'pause', 'isolate', 'split', 'peer-link', 'client-link', 'compact-defrag', 'replace'];
-    const opts: RunOptions = { target: 'etcd', members: 3, seed: 31, durationMs: 12_000, faults };
-    const result = await runOnce(opts);
-    const report = formatRun(opts, result);
-    console.log(report);
-    assert.ok(!failed(result), report);
-    assert.equal(result.check.kind, 'ok', report);
-    assert.ok(result.rec.ops.filter((o) => o.output !== undefined).length > 100, `too few completed operations\n${report}`);
+    await expectCleanRun({ target: 'etcd', members: 3, seed: 31, durationMs: 12_000, faults });
   });
 });

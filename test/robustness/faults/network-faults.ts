@@ -5,7 +5,15 @@ import { maintenanceService } from '../../../server/src/pb/index.js';
 import { num, unary } from '../harness/grpc.js';
 import { PASS } from '../harness/tcp-proxy.js';
 import { until } from '../harness/wait.js';
-import { follower, victim, type Fault } from './fault.js';
+import { follower, victim, type Fault, type FaultContext, type Heal } from './fault.js';
+
+/** The heal of every peer-link fault: all links pass again. */
+function healPeerLinks(ctx: FaultContext): Heal {
+  return async () => {
+    ctx.rec.fault('', 'heal peer links');
+    ctx.cluster.peers.heal();
+  };
+}
 
 export const isolateFault: Fault = {
   kind: 'isolate',
@@ -14,10 +22,7 @@ export const isolateFault: Fault = {
     const m = await victim(ctx, 0.5);
     ctx.rec.fault('isolate', `isolate ${m.spec.name} from its peers`);
     if (m.id !== undefined) ctx.cluster.peers.isolate(m.id);
-    return async () => {
-      ctx.rec.fault('', 'heal peer links');
-      ctx.cluster.peers.heal();
-    };
+    return healPeerLinks(ctx);
   },
 };
 
@@ -31,10 +36,7 @@ export const splitFault: Fault = {
     const ids = (ms: typeof members): bigint[] => ms.flatMap((m) => (m.id === undefined ? [] : [m.id]));
     ctx.rec.fault('split', `partition {${minority.map((m) => m.spec.name)}} | {${majority.map((m) => m.spec.name)}}`);
     ctx.cluster.peers.partition([ids(minority), ids(majority)]);
-    return async () => {
-      ctx.rec.fault('', 'heal peer links');
-      ctx.cluster.peers.heal();
-    };
+    return healPeerLinks(ctx);
   },
 };
 
@@ -77,10 +79,7 @@ export const peerLinkFault: Fault = {
     const mode = ctx.rand() < 0.6 ? { kind: 'delay' as const, ms: 20 + Math.floor(ctx.rand() * 280) } : { kind: 'drop' as const };
     ctx.rec.fault(`peer-${mode.kind}`, `peer links of ${m.spec.name}: ${mode.kind}${mode.kind === 'delay' ? ` ${mode.ms} ms` : ''}`);
     ctx.cluster.peers.degrade(m.id, mode);
-    return async () => {
-      ctx.rec.fault('', 'heal peer links');
-      ctx.cluster.peers.heal();
-    };
+    return healPeerLinks(ctx);
   },
 };
 
