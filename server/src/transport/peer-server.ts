@@ -149,7 +149,7 @@ export class PeerServer {
 
   /** A follower's forwarded lease keep-alive (see lease-request.ts). */
   private renewLease(stream: http2.ServerHttp2Stream): void {
-    answerLease(stream, 8, (body) =>
+    answerForLeader(stream, 8, (body) =>
       this.ctx.handler.renewLease(body.readBigInt64BE()).then((ttl) => {
         const out = Buffer.alloc(8);
         out.writeBigInt64BE(BigInt(ttl));
@@ -160,7 +160,7 @@ export class PeerServer {
 
   /** A follower's question for a lease's time to live (see lease-request.ts). */
   private leaseTimeToLive(stream: http2.ServerHttp2Stream): void {
-    answerLease(stream, 9, (body) =>
+    answerForLeader(stream, 9, (body) =>
       this.ctx.handler.leaseTimeToLive(body.readBigInt64BE(), body[8] === 1).then((t) =>
         Buffer.from(JSON.stringify({ ttl: t.ttl, grantedTtl: t.grantedTtl, keys: t.keys.map((k) => Buffer.from(k).toString('base64')) })),
       ),
@@ -170,7 +170,7 @@ export class PeerServer {
   /** A follower's forwarded member promotion (see lease-request.ts). */
   private promoteMember(stream: http2.ServerHttp2Stream): void {
     // Member ids are unsigned (lease ids are signed: same 8 bytes, read the other way).
-    answerLease(stream, 8, (body) => this.ctx.handler.promoteMember(body.readBigUInt64BE()).then(() => Buffer.alloc(0)));
+    answerForLeader(stream, 8, (body) => this.ctx.handler.promoteMember(body.readBigUInt64BE()).then(() => Buffer.alloc(0)));
   }
 
   private deliver(frame: Buffer, label: string): void {
@@ -183,13 +183,13 @@ export class PeerServer {
   }
 }
 
-/** Reads a lease request of `size` bytes and answers what `handle` makes of it (refusals as 404/503). */
-function answerLease(stream: http2.ServerHttp2Stream, size: number, handle: (body: Buffer) => Promise<Buffer>): void {
+/** Reads a request for the leader (lease or promotion) of `size` bytes and answers what `handle` makes of it (refusals by status). */
+function answerForLeader(stream: http2.ServerHttp2Stream, size: number, handle: (body: Buffer) => Promise<Buffer>): void {
   const chunks: Buffer[] = [];
   stream.on('data', (c: Buffer) => chunks.push(c));
   stream.on('end', () => {
     const body = Buffer.concat(chunks);
-    if (body.length !== size) return refuse(stream, 400, `a lease request is ${size} bytes`);
+    if (body.length !== size) return refuse(stream, 400, `this request is ${size} bytes`);
     handle(body).then(
       (out) => {
         if (stream.destroyed) return;
